@@ -1,0 +1,216 @@
+"""Load and validate newsbot's YAML configuration, with environment overrides for secrets.
+
+`load(path, environ)` returns frozen `Settings` or raises `ConfigError` whose message names the
+offending key path and a hint, so an operator sees one clear line before anything starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.errors import ConfigError
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DATABASE_URL_ENV = "NEWSBOT_DATABASE_URL"
+CONFIG_PATH_ENV = "NEWSBOT_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookSettings(_Section):
+    url: str | None = None
+    listen: str = "0.0.0.0"  # noqa: S104 - a webhook server must listen beyond loopback
+    port: int = Field(default=8443, ge=1, le=65535)
+    # Name of the environment variable holding the secret token Telegram echoes back.
+    secret_token_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    path: str = "telegram"
+
+
+class TelegramSettings(_Section):
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+    link_preview: bool = False
+    # Read from TELEGRAM_BOT_TOKEN; never written in the file.
+    token: SecretStr | None = None
+    # Messages per second across all chats (Telegram allows about 30).
+    global_rate: float = Field(default=29.0, gt=0, le=1000)
+    per_chat_interval: float = Field(default=1.0, ge=0)
+    group_per_minute: int = Field(default=20, ge=1)
+
+
+class SourceSettings(_Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str = Field(min_length=1)
+    url: str
+    category: str | None = None
+    poll_interval: int = Field(default=900, ge=5)
+    language: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class ChannelSettings(_Section):
+    chat: str | int
+    sources: tuple[str, ...] = ()
+    points: int = Field(default=4, ge=1, le=8)
+    hashtags: bool = False
+    link_preview: bool = False
+
+
+class FetchSettings(_Section):
+    allow_private_networks: bool = False
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    total_timeout: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    user_agent: str = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"
+    max_connections: int = Field(default=50, ge=1)
+    per_host_connections: int = Field(default=4, ge=1)
+    retries: int = Field(default=2, ge=0, le=10)
+    # Honour HTTP(S)_PROXY from the environment; off so a proxy cannot bypass address checks.
+    trust_env: bool = False
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/newsbot.db"
+    retention_days: int = Field(default=30, ge=1)
+
+
+class LLMSettings(_Section):
+    base_url: str = "http://127.0.0.1:11434/v1"
+    model: str = "qwen2.5:7b"
+    api_key_env: str | None = "OPENAI_API_KEY"
+    timeout: float = Field(default=20.0, gt=0)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_concurrency: int = Field(default=2, ge=1)
+    max_input_chars: int = Field(default=12000, ge=500)
+    # None: summarise in the article's own language.
+    language: str | None = None
+    daily_budget: int = Field(default=1000, ge=0)
+
+
+class SummarizerSettings(_Section):
+    backend: Literal["extractive", "llm"] = "extractive"
+    max_points: int = Field(default=4, ge=1, le=8)
+    llm: LLMSettings = LLMSettings()
+
+
+class LimitSettings(_Section):
+    max_subscriptions_per_chat: int = Field(default=50, ge=1)
+
+
+class MetricsSettings(_Section):
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=1, le=65535)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    admins: tuple[int, ...] = ()
+    # Chat that receives operator alerts (failing feeds); defaults to the first admin.
+    admin_chat: int | None = None
+    sources: tuple[SourceSettings, ...] = ()
+    channels: tuple[ChannelSettings, ...] = ()
+    fetch: FetchSettings = FetchSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    summarizer: SummarizerSettings = SummarizerSettings()
+    limits: LimitSettings = LimitSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    logging: LoggingSettings = LoggingSettings()
+    data_dir: str = "data"
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_ids(
+        cls, value: tuple[SourceSettings, ...]
+    ) -> tuple[SourceSettings, ...]:
+        seen: set[str] = set()
+        for source in value:
+            if source.id in seen:
+                raise ValueError(f"duplicate source id {source.id!r}")
+            seen.add(source.id)
+        return value
+
+    def source(self, source_id: str) -> SourceSettings | None:
+        """The catalogue entry with this id, if any."""
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    return raw
+
+
+def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    merged = dict(raw)
+    if token := environ.get(TOKEN_ENV):
+        merged["telegram"] = {**(merged.get("telegram") or {}), "token": token}
+    if database_url := environ.get(DATABASE_URL_ENV):
+        merged["database"] = {**(merged.get("database") or {}), "url": database_url}
+    return merged
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    first = error.errors()[0]
+    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        hint = "unknown key; check its spelling against config/newsbot.example.yaml"
+    else:
+        hint = first["msg"]
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{origin}: {path}: {hint}{suffix}"
+
+
+def parse(raw: Mapping[str, Any], environ: Mapping[str, str], origin: str = "config") -> Settings:
+    """Validate an already-loaded mapping, applying environment overrides."""
+    try:
+        return Settings.model_validate(_apply_environment(dict(raw), environ))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None
+
+
+def load(path: str | Path | None, environ: Mapping[str, str]) -> Settings:
+    """Read, override from the environment, and validate; `None` means built-in defaults."""
+    if path is None:
+        return parse({}, environ, origin="defaults")
+    file_path = Path(path)
+    return parse(_read_yaml(file_path), environ, origin=str(file_path))
+
+
+def require_token(settings: Settings) -> str:
+    """The bot token, or a ConfigError that says where it must come from."""
+    if settings.telegram.token is None:
+        raise ConfigError(f"telegram.token: missing; set the {TOKEN_ENV} environment variable")
+    return settings.telegram.token.get_secret_value()

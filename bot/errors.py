@@ -1,0 +1,94 @@
+"""Newsbot's exception tree: every failure we raise on purpose is one of these.
+
+    NewsbotError
+    ├── ConfigError            invalid configuration (names the key path)
+    ├── InputError             input we cannot work with (empty, binary, malformed command)
+    ├── FetchError             the web did not give us what we asked for
+    │   ├── UnsafeURLError         scheme or address refused by URL safety
+    │   ├── HTTPStatusError        a final non-success status (carries the status code)
+    │   ├── ContentTypeError       not a feed / not a page
+    │   ├── BodyTooLargeError      decoded body over the cap
+    │   ├── TooManyRedirectsError  redirect chain too long or looping
+    │   └── FetchTimeoutError      connect/read/total timeout
+    ├── ParseError             bytes that are not a usable feed
+    ├── ExtractionError        a page with no article text worth summarising
+    ├── StoreError             persistence failed
+    └── SummarizerError        a summariser backend failed (callers fall back)
+
+Policy (retry, back off, tell the user, deactivate) is decided by callers from the type,
+never by string matching on messages.
+"""
+
+
+class NewsbotError(Exception):
+    """Root of everything newsbot raises on purpose."""
+
+
+class ConfigError(NewsbotError):
+    """Configuration is invalid; the message names the key path and a hint."""
+
+
+class InputError(NewsbotError):
+    """Input we cannot summarise or a command we cannot understand."""
+
+
+class FetchError(NewsbotError):
+    """Fetching a URL failed; `reason` is a short machine-friendly label for metrics."""
+
+    reason = "fetch"
+
+
+class UnsafeURLError(FetchError):
+    """The URL's scheme or resolved address is not allowed."""
+
+    reason = "unsafe_url"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a final non-success status."""
+
+    reason = "http_status"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ContentTypeError(FetchError):
+    """The response is not the kind of document we asked for."""
+
+    reason = "content_type"
+
+
+class BodyTooLargeError(FetchError):
+    """The decoded body exceeded the configured cap."""
+
+    reason = "too_large"
+
+
+class TooManyRedirectsError(FetchError):
+    """The redirect chain was too long or looped."""
+
+    reason = "redirects"
+
+
+class FetchTimeoutError(FetchError):
+    """The server was too slow to connect, answer or finish."""
+
+    reason = "timeout"
+
+
+class ParseError(NewsbotError):
+    """The bytes are not a feed we can read."""
+
+
+class ExtractionError(NewsbotError):
+    """The page holds no article text worth summarising."""
+
+
+class StoreError(NewsbotError):
+    """Persistence failed."""
+
+
+class SummarizerError(NewsbotError):
+    """A summariser backend failed; callers fall back to the extractive summary."""
