@@ -13,7 +13,13 @@
     ├── ParseError             bytes that are not a usable feed
     ├── ExtractionError        a page with no article text worth summarising
     ├── StoreError             persistence failed
-    └── SummarizerError        a summariser backend failed (callers fall back)
+    ├── SummarizerError        a summariser backend failed (callers fall back)
+    └── DeliveryError          Telegram did not take a message (mapped in bot.tg.messenger)
+        ├── ChatGoneError          blocked, kicked, deactivated or not found: deactivate for good
+        ├── ChatMigratedError      the group became a supergroup: follow `new_chat_id`
+        ├── RetryLaterError        flood control (429): pause all sending `retry_after` seconds
+        ├── DeliveryRejectedError  this message refused (400: too long, bad markup): never retry
+        └── TelegramUnavailableError timeout, network error or 5xx: retry a bounded number of times
 
 Policy (retry, back off, tell the user, deactivate) is decided by callers from the type,
 never by string matching on messages.
@@ -92,3 +98,47 @@ class StoreError(NewsbotError):
 
 class SummarizerError(NewsbotError):
     """A summariser backend failed; callers fall back to the extractive summary."""
+
+
+class DeliveryError(NewsbotError):
+    """Telegram did not take a message; `kind` is a short label for metrics and the ledger."""
+
+    kind = "delivery"
+
+
+class ChatGoneError(DeliveryError):
+    """The chat can never be messaged again (403 blocked/kicked/deactivated, 400 not found)."""
+
+    kind = "chat_gone"
+
+
+class ChatMigratedError(DeliveryError):
+    """The group was upgraded to a supergroup; resend to `new_chat_id`."""
+
+    kind = "migrated"
+
+    def __init__(self, message: str, new_chat_id: int) -> None:
+        super().__init__(message)
+        self.new_chat_id = new_chat_id
+
+
+class RetryLaterError(DeliveryError):
+    """Flood control: Telegram asks every sender of this bot to wait `retry_after` seconds."""
+
+    kind = "retry_after"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeliveryRejectedError(DeliveryError):
+    """Telegram refused this particular message (400); retrying it would fail the same way."""
+
+    kind = "rejected"
+
+
+class TelegramUnavailableError(DeliveryError):
+    """Timeout, network or server error; the message may be retried a bounded number of times."""
+
+    kind = "unavailable"

@@ -1,0 +1,1 @@
+"""Use cases: poll, deliver, subscribe, broadcast — over protocols, not concrete adapters."""
