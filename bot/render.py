@@ -1,0 +1,176 @@
+"""Summary → a Telegram HTML post (escaped, within Telegram's length limit) or plain text.
+
+Telegram counts a message's length in UTF-16 code units after entity parsing, but we measure the
+raw HTML, which is always longer, so a post that fits here fits there. Only tags Telegram accepts
+are emitted (`b`, `i`, `a`). Text is escaped before it is measured, so trimming never splits a
+tag or an entity: we shorten the raw text and escape again.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from bot.model import Summary
+
+MAX_MESSAGE_UTF16 = 4096
+BULLET = "•"
+ELLIPSIS = "…"
+_HASHTAG_UNSAFE = re.compile(r"[^\w]+")
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _safe_href(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) link we may put in an href, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return html.escape(url.strip(), quote=True)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return host.removeprefix("www.") if host else None
+
+
+def _shorten(text: str, max_utf16: int) -> str:
+    """Cut raw text on a word boundary so that its escaped form fits `max_utf16` units."""
+    if utf16_len(_escape(text)) <= max_utf16:
+        return text
+    budget = max(max_utf16 - utf16_len(ELLIPSIS), 0)
+    cut = text
+    while cut and (size := utf16_len(_escape(cut))) > budget:
+        # Shrink in proportion to the overshoot: a few rounds, not one per character.
+        cut = cut[: min(len(cut) - 1, len(cut) * budget // size)]
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def hashtag(label: str) -> str | None:
+    """A Telegram hashtag for a label ("Middle East" → "#MiddleEast"), or None if nothing is left."""
+    words = [w for w in _HASHTAG_UNSAFE.split(label) if w]
+    if not words:
+        return None
+    return "#" + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def source_line_html(summary: Summary) -> str:
+    """The attribution line: links the article, names publisher and original source if they differ."""
+    href = _safe_href(summary.url)
+    publisher = summary.publisher or _host(summary.url)
+    original = summary.original_source
+    if original and publisher and original.casefold() != publisher.casefold():
+        linked = f'<a href="{href}">{_escape(publisher)}</a>' if href else _escape(publisher)
+        return f"Source: {_escape(original)} (via {linked})"
+    name = original or publisher or summary.source
+    if href:
+        return f'Source: <a href="{href}">{_escape(name or "read the article")}</a>'
+    return f"Source: {_escape(name)}" if name else ""
+
+
+def _footer_lines(summary: Summary, also: Iterable[str], tags: Iterable[str]) -> list[str]:
+    lines = [source_line_html(summary)]
+    also_names = [a for a in also if a]
+    if also_names:
+        lines.append(f"Also: {_escape(', '.join(also_names))}")
+    if summary.from_feed_excerpt:
+        lines.append("<i>Summarised from the feed excerpt; the full article was unavailable.</i>")
+    rendered_tags = [t for t in (hashtag(tag) for tag in tags) if t]
+    if rendered_tags:
+        lines.append(" ".join(rendered_tags))
+    return [line for line in lines if line]
+
+
+def render_html(
+    summary: Summary,
+    *,
+    hashtags: Sequence[str] = (),
+    also: Sequence[str] = (),
+    max_points: int | None = None,
+    limit: int = MAX_MESSAGE_UTF16,
+) -> str:
+    """A Telegram HTML post: bold headline, bullet points, source line, optional extras.
+
+    Guaranteed to fit `limit` UTF-16 units: trailing points are dropped first, then the
+    remaining text is shortened on a word boundary.
+    """
+    points = list(summary.key_points[:max_points] if max_points else summary.key_points)
+    footer = "\n".join(_footer_lines(summary, also, hashtags))
+    footer_len = utf16_len(footer) + 2 if footer else 0
+    headline = _shorten(summary.headline or "Untitled", max(limit // 4, 64))
+    head = f"<b>{_escape(headline)}</b>"
+    if footer_len + utf16_len(head) > limit:
+        # Pathological attribution: keep only the headline, shortened to the limit.
+        return f"<b>{_escape(_shorten(headline, limit - 7))}</b>"
+    budget = limit - footer_len - utf16_len(head)
+    bullets: list[str] = []
+    for point in points:
+        line = f"{BULLET} {_escape(point)}"
+        cost = utf16_len(line) + (2 if not bullets else 1)
+        if cost <= budget:
+            bullets.append(line)
+            budget -= cost
+        elif not bullets and budget > 40:
+            bullets.append(f"{BULLET} {_escape(_shorten(point, budget - 4))}")
+            break
+        else:
+            break
+    parts = [head]
+    if bullets:
+        parts.append("\n".join(bullets))
+    if footer:
+        parts.append(footer)
+    return "\n\n".join(parts)
+
+
+def render_text(summary: Summary) -> str:
+    """Plain text for the terminal: no markup, the URL spelled out."""
+    lines = [summary.headline or "Untitled", ""]
+    lines.extend(f"{BULLET} {point}" for point in summary.key_points)
+    lines.append("")
+    publisher = summary.publisher or _host(summary.url)
+    original = summary.original_source
+    if original and publisher and original.casefold() != publisher.casefold():
+        lines.append(f"Source: {original} (via {publisher})")
+    elif original or publisher or summary.source:
+        lines.append(f"Source: {original or publisher or summary.source}")
+    if summary.url:
+        lines.append(summary.url)
+    if summary.from_feed_excerpt:
+        lines.append("(summarised from the feed excerpt; the full article was unavailable)")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_digest(
+    summaries: Sequence[Summary], *, max_points: int | None = None, limit: int = MAX_MESSAGE_UTF16
+) -> list[str]:
+    """Pack several posts into as few messages as the length limit allows, in order."""
+    messages: list[str] = []
+    current = ""
+    for summary in summaries:
+        post = render_html(summary, max_points=max_points, limit=limit)
+        candidate = f"{current}\n\n{BULLET * 3}\n\n{post}" if current else post
+        if utf16_len(candidate) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = post
+    if current:
+        messages.append(current)
+    return messages
