@@ -63,7 +63,7 @@ def _shorten(text: str, max_utf16: int) -> str:
 
 
 def hashtag(label: str) -> str | None:
-    """A Telegram hashtag for a label ("Middle East" → "#MiddleEast"), or None if nothing is left."""
+    """A hashtag for a label ("Middle East" → "#MiddleEast"), or None if nothing is left."""
     words = [w for w in _HASHTAG_UNSAFE.split(label) if w]
     if not words:
         return None
@@ -71,7 +71,7 @@ def hashtag(label: str) -> str | None:
 
 
 def source_line_html(summary: Summary) -> str:
-    """The attribution line: links the article, names publisher and original source if they differ."""
+    """Attribution: links the article, names publisher and original source when they differ."""
     href = _safe_href(summary.url)
     publisher = summary.publisher or _host(summary.url)
     original = summary.original_source

@@ -35,7 +35,8 @@ class TelegramHTML(HTMLParser):
         self.hrefs.extend(v or "" for k, v in attrs if k == "href")
 
     def handle_endtag(self, tag: str) -> None:
-        assert self.open and self.open[-1] == tag, f"unbalanced </{tag}>"
+        assert self.open, f"unbalanced </{tag}>"
+        assert self.open[-1] == tag, f"unbalanced </{tag}>"
         self.open.pop()
 
     def handle_data(self, data: str) -> None:
@@ -168,8 +169,12 @@ def test_any_summary_renders_valid_html_within_limit(
     headline: str, points: list[str], publisher: str | None, original: str | None, tags: list[str]
 ) -> None:
     post = render_html(
-        make(headline=headline, key_points=tuple(points), publisher=publisher,
-             original_source=original),
+        make(
+            headline=headline,
+            key_points=tuple(points),
+            publisher=publisher,
+            original_source=original,
+        ),
         hashtags=tags,
     )
     assert utf16_len(post) <= MAX_MESSAGE_UTF16
