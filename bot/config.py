@@ -123,6 +123,8 @@ class MetricsSettings(_Section):
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
+    # Level of the libraries that log every request or job (httpx, httpcore, apscheduler).
+    library_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
 
 class Settings(_Section):
