@@ -1,0 +1,168 @@
+"""Telegram pacing on a fake clock: overall rate, per-chat gap, per-group window, 429 pause."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+
+from bot.service.pacing import GROUP_WINDOW, Limits, Pacer
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps; concurrent sleepers wake in time order."""
+
+    def __init__(self, overshoot: float = 0.0) -> None:
+        self.now = 0.0
+        self.overshoot = overshoot
+        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(
+            self._waiters, (self.now + seconds + self.overshoot, next(self._seq), future)
+        )
+        await future
+
+    async def run(self, *coros: object) -> None:
+        """Run coroutines to completion, advancing the clock whenever all of them are asleep."""
+        tasks = [asyncio.ensure_future(c) for c in coros]  # type: ignore[arg-type]
+        while not all(t.done() for t in tasks):
+            for _ in range(20):
+                await asyncio.sleep(0)
+            if self._waiters:
+                when, _, future = heapq.heappop(self._waiters)
+                self.now = max(self.now, when)
+                future.set_result(None)
+        for task in tasks:
+            task.result()
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def send_all(fake: FakeTime, pacer: Pacer, chats: list[int]) -> list[float]:
+    times: list[float] = []
+
+    async def one(chat: int) -> None:
+        await pacer.acquire(chat)
+        times.append(fake.now)
+
+    await fake.run(*(one(c) for c in chats))
+    return times
+
+
+async def test_overall_rate_is_sustained_and_never_exceeds_thirty_in_any_second() -> None:
+    fake = FakeTime()
+    pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
+    times = await send_all(fake, pacer, list(range(1, 581)))
+    assert len(times) == 580
+    assert max_in_window(times, 1.0) <= 30
+    rate = (len(times) - 1) / (max(times) - min(times))
+    assert 28.9 <= rate <= 29.1
+
+
+async def test_sleep_overshoot_does_not_lower_the_sustained_rate() -> None:
+    fake = FakeTime(overshoot=0.003)
+    pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
+    times = await send_all(fake, pacer, list(range(1, 291)))
+    assert max_in_window(times, 1.0) <= 30
+    assert (len(times) - 1) / (max(times) - min(times)) >= 28.9
+
+
+async def test_same_chat_waits_at_least_the_per_chat_interval() -> None:
+    fake = FakeTime()
+    pacer = Pacer(
+        Limits(global_rate=None, per_chat_interval=1.0), clock=fake.clock, sleep=fake.sleep
+    )
+    times = await send_all(fake, pacer, [7, 7, 7, 7])
+    gaps = [b - a for a, b in itertools.pairwise(sorted(times))]
+    assert all(gap >= 1.0 for gap in gaps)
+
+
+async def test_a_waiting_chat_does_not_hold_up_other_chats() -> None:
+    fake = FakeTime()
+    pacer = Pacer(
+        Limits(global_rate=None, per_chat_interval=1.0), clock=fake.clock, sleep=fake.sleep
+    )
+    sent: list[tuple[int, float]] = []
+
+    async def one(chat: int) -> None:
+        await pacer.acquire(chat)
+        sent.append((chat, fake.now))
+
+    await fake.run(one(5), one(5), one(6))
+    assert (6, 0.0) in sent
+    assert (5, 1.0) in sent
+
+
+async def test_a_group_gets_at_most_twenty_messages_a_minute() -> None:
+    fake = FakeTime()
+    pacer = Pacer(
+        Limits(global_rate=None, per_chat_interval=0.0, group_per_minute=20),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+    group = [-100123] * 45
+    times = await send_all(fake, pacer, group)
+    assert len(times) == 45
+    assert max_in_window(times, GROUP_WINDOW) <= 20
+    assert max(times) >= 2 * GROUP_WINDOW
+
+
+async def test_private_chats_are_not_held_to_the_group_limit() -> None:
+    fake = FakeTime()
+    pacer = Pacer(
+        Limits(global_rate=None, per_chat_interval=0.0, group_per_minute=20),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+    times = await send_all(fake, pacer, [42] * 45)
+    assert max(times) == 0.0
+
+
+async def test_retry_after_pauses_every_chat() -> None:
+    fake = FakeTime()
+    pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
+    await send_all(fake, pacer, [1])
+    pacer.pause(5.0)
+    assert pacer.paused_for == 5.0
+    times = await send_all(fake, pacer, [2, 3, 4])
+    assert min(times) >= 5.0
+    assert max_in_window(times, 1.0) <= 30
+
+
+async def test_a_shorter_retry_after_never_shortens_a_pause() -> None:
+    fake = FakeTime()
+    pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
+    pacer.pause(10.0)
+    pacer.pause(2.0)
+    times = await send_all(fake, pacer, [9])
+    assert times == [10.0]
+
+
+async def test_a_pause_arriving_while_waiting_delays_queued_messages() -> None:
+    fake = FakeTime()
+    pacer = Pacer(Limits(global_rate=1.0), clock=fake.clock, sleep=fake.sleep)
+    sent: list[float] = []
+
+    async def one(chat: int) -> None:
+        await pacer.acquire(chat)
+        sent.append(fake.now)
+        if len(sent) == 1:
+            pacer.pause(30.0)
+
+    await fake.run(*(one(c) for c in (1, 2, 3)))
+    assert sent[0] == 0.0
+    assert min(sent[1:]) >= 30.0
