@@ -118,6 +118,8 @@ class MetricsSettings(_Section):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=9108, ge=1, le=65535)
+    # /healthz reports "not ready" when no poll cycle finished for this many seconds.
+    max_poll_age: float = Field(default=900.0, gt=0)
 
 
 class LoggingSettings(_Section):

@@ -1,0 +1,158 @@
+"""The health endpoint over real HTTP: liveness, readiness (database, poll age) and /metrics."""
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from bot import metrics
+from bot.config import MetricsSettings
+from bot.observability import HealthServer, start_health_server
+
+Serve = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Start a HealthServer on a free loopback port; returns a client aimed at it."""
+    servers: list[HealthServer] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def start(**options: object) -> httpx.AsyncClient:
+        server = HealthServer("127.0.0.1", 0, **options)  # type: ignore[arg-type]
+        await server.start()
+        servers.append(server)
+        client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=5)
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.aclose()
+    for server in servers:
+        await server.stop()
+
+
+async def database_up() -> bool:
+    return True
+
+
+async def database_down() -> None:
+    raise ConnectionRefusedError("db down")
+
+
+async def database_hangs() -> None:
+    await asyncio.sleep(60)
+
+
+@pytest.fixture
+def recent_poll() -> None:
+    metrics.LAST_POLL_CYCLE.set(time.time())
+
+
+@pytest.fixture
+def stale_poll() -> None:
+    metrics.LAST_POLL_CYCLE.set(time.time() - 3600)
+
+
+async def test_livez_answers_while_the_loop_runs(serve: Serve) -> None:
+    client = await serve()
+    response = await client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.usefixtures("recent_poll")
+async def test_healthz_is_ready_with_a_reachable_database_and_a_recent_poll(serve: Serve) -> None:
+    client = await serve(database_check=database_up, max_poll_age=60)
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["poll"].startswith("ok, last cycle")
+
+
+@pytest.mark.usefixtures("recent_poll")
+async def test_healthz_is_unavailable_when_the_database_fails(serve: Serve) -> None:
+    client = await serve(database_check=database_down, max_poll_age=60)
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unreachable: ConnectionRefusedError"
+
+
+@pytest.mark.usefixtures("recent_poll")
+async def test_healthz_does_not_hang_when_the_database_hangs(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.observability.DATABASE_TIMEOUT", 0.2)
+    client = await serve(database_check=database_hangs, max_poll_age=60)
+    started = time.monotonic()
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"].startswith("unreachable: no answer")
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.usefixtures("stale_poll")
+async def test_healthz_is_unavailable_when_the_last_poll_cycle_is_old(serve: Serve) -> None:
+    client = await serve(database_check=database_up, max_poll_age=60)
+    response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["poll"].startswith("stale: no poll cycle for 3600s")
+
+
+async def test_healthz_is_ready_during_start_up_before_the_first_cycle(serve: Serve) -> None:
+    metrics.LAST_POLL_CYCLE.set(0)
+    client = await serve(database_check=database_up, max_poll_age=60)
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["poll"] == "ok, starting up"
+
+
+async def test_metrics_serves_prometheus_text_of_our_registry(serve: Serve) -> None:
+    client = await serve()
+    metrics.set_broadcast_progress(sent=7, blocked=1, failed=0, remaining=42)
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert 'newsbot_broadcast_messages{state="remaining"} 42.0' in response.text
+    assert "# TYPE newsbot_summarize_seconds histogram" in response.text
+
+
+async def test_unknown_paths_and_methods_are_refused(serve: Serve) -> None:
+    client = await serve()
+    assert (await client.get("/nope")).status_code == 404
+    assert (await client.post("/metrics")).status_code == 405
+
+
+async def test_a_garbage_request_does_not_break_the_server(serve: Serve) -> None:
+    client = await serve()
+    port = int(str(client.base_url).rsplit(":", 1)[1].strip("/"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\x00\x01garbage\r\n\r\n")
+    await writer.drain()
+    assert (await reader.read()).startswith(b"HTTP/1.1 400")
+    writer.close()
+    assert (await client.get("/livez")).status_code == 200
+
+
+async def test_start_health_server_does_nothing_when_disabled() -> None:
+    assert await start_health_server(MetricsSettings(enabled=False)) is None
+
+
+async def test_start_health_server_binds_the_configured_port() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await start_health_server(MetricsSettings(enabled=True, port=port))
+    assert server is not None
+    try:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{port}/livez")
+        assert response.status_code == 200
+    finally:
+        await server.stop()
