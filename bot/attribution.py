@@ -1,0 +1,137 @@
+"""Who reported a story first (original source) and who published the page (publisher).
+
+The original source comes from, in order of trust: a short source tail on the headline
+("… – Politico"), a "Source: X" line, a wire dateline ("KYIV (Reuters) -"), "X reported",
+"according to X". The publisher comes from site metadata, else the text's own self-promotion line
+("Ukrainska Pravda is the place where…", "© 2024 Example News"). `describe` turns both into the
+human-readable line: "Politico (via Ukrainska Pravda)" when both are known and differ, else the
+one that is known, else the URL's host, else "".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.boilerplate import SOURCE_LABELS
+
+_CAPITALISED = r"[A-Z\u0400-\u042f][\w&.'’-]*"
+_NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,3}}"
+_TITLE_TAIL = re.compile(rf"^(?P<head>.{{12,}}?)\s+(?P<sep>[–—|]|-|::)\s+(?P<tail>{_NAME})\s*$")
+_DATELINE = re.compile(rf"^[A-Z][A-Z .,'-]{{1,40}}\((?P<name>{_NAME})\)\s*[-–—]")
+_REPORTED = re.compile(
+    rf"\b(?P<name>{_NAME})\s+(?:reported|reports|has reported|wrote|повідомляє|повідомило|"
+    rf"пише|сообщает|сообщило|пишет|berichtet|berichtete|informó|informa)\b"
+)
+_ACCORDING = re.compile(
+    rf"\b(?:according to|as reported by|citing|за даними|за інформацією|як повідомляє|"
+    rf"по данным|по информации|как сообщает|laut|según)\s+(?P<name>{_NAME})"
+)
+_PROMO = re.compile(
+    rf"^(?P<name>{_NAME})\s+(?:is|are|—|–|-)\s+(?:the|your|an?|це|это|ist|es)\b", re.UNICODE
+)
+_COPYRIGHT = re.compile(
+    rf"(?:©|\(c\)|copyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})", re.I
+)
+_SOURCE_END = re.compile(r"\s*(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*$")
+_NOT_NAMES = frozenset(
+    [
+        "the",
+        "he",
+        "she",
+        "it",
+        "they",
+        "we",
+        "i",
+        "this",
+        "that",
+        "sources",
+        "source",
+        "officials",
+        "police",
+        "media",
+        "reports",
+        "his",
+        "her",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The original source and the publisher, when the text or metadata tells them."""
+
+    original_source: str | None
+    publisher: str | None
+
+
+def split_title(title: str) -> tuple[str, str | None, str | None]:
+    """Headline without its tail → (headline, original source, publisher).
+
+    "X – Politico" names who reported it; "X | Site" names the site that published it.
+    """
+    title = " ".join(title.split())
+    match = _TITLE_TAIL.match(title)
+    if not match or match.group("tail").lower() in _NOT_NAMES:
+        return title, None, None
+    head, tail = match.group("head").rstrip(" :"), match.group("tail")
+    if len(head.split()) < 3:
+        return title, None, None
+    if match.group("sep") in {"|", "::"}:
+        return head, None, tail
+    return head, tail, None
+
+
+def source_from_lines(labelled: Iterable[tuple[str | None, str]]) -> str | None:
+    """The name on a "Source: X" line (label already split off), trimmed at "referring to…"."""
+    for label, text in labelled:
+        if label in SOURCE_LABELS:
+            name = _SOURCE_END.sub("", text).strip(" .:")
+            if name and len(name.split()) <= 6:
+                return name
+    return None
+
+
+def source_from_text(paragraphs: Iterable[str]) -> str | None:
+    """A wire dateline, "X reported" or "according to X" in the story's first paragraphs."""
+    for paragraph in paragraphs:
+        for pattern in (_DATELINE, _REPORTED, _ACCORDING):
+            match = pattern.search(paragraph)
+            if match and _plausible_name(match.group("name")):
+                return match.group("name").rstrip(".")
+    return None
+
+
+def publisher_from_boilerplate(boilerplate: Iterable[str]) -> str | None:
+    """The site's name from its self-promotion or copyright line."""
+    for text in boilerplate:
+        for pattern in (_PROMO, _COPYRIGHT):
+            match = pattern.search(text)
+            if match and _plausible_name(match.group("name")):
+                return match.group("name").rstrip(".")
+    return None
+
+
+def host_of(url: str | None) -> str | None:
+    """The URL's host without "www.", or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def describe(attribution: Attribution, url: str | None = None) -> str:
+    """The human-readable source line."""
+    original, publisher = attribution.original_source, attribution.publisher
+    if original and publisher and original.casefold() != publisher.casefold():
+        return f"{original} (via {publisher})"
+    return original or publisher or host_of(url) or ""
+
+
+def _plausible_name(name: str) -> bool:
+    return name.split(maxsplit=1)[0].lower() not in _NOT_NAMES and len(name) <= 60

@@ -1,0 +1,205 @@
+"""Article text → de-duplicated, de-boilerplated paragraphs with their section labels.
+
+Scraped pages repeat themselves: a teaser block that is several body paragraphs glued together, the
+lede again as a caption, the same sentence twice. Exact matching misses the glued teaser, so
+paragraphs are compared by word-trigram coverage: one covered by the union of several others is a
+composite and goes; one covered by a single other paragraph is a copy and the shorter or later one
+goes. Publisher boilerplate is recognised by generic signals (`bot.boilerplate`). Section labels
+("Details:", "Background:") are stripped but remembered, so the summariser can weigh old context
+less; a "Source:" paragraph is kept for attribution. Everything here is linear in the text size.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.boilerplate import BACKGROUND_LABELS, is_boilerplate, split_label
+from bot.sentences import split_sentences
+
+_WORD = re.compile(r"\w+")
+_BULLET = re.compile(r"^\s*(?:[-–—•*·▪►]|\d{1,2}[.)])\s+")
+_TERMINAL = ".!?…:;\"'”»)"
+_COVERED = 0.8  # share of a paragraph's trigrams found elsewhere that makes it a duplicate
+_MIN_WORDS_TO_COMPARE = 6
+_COMMON_SHINGLE = 25  # a trigram in more paragraphs than this is furniture, not evidence of a copy
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One kept paragraph: text without its label, the label, and whether it is old context."""
+
+    text: str
+    label: str | None = None
+    background: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedText:
+    """Kept paragraphs in order, and the dropped boilerplate (it may name the publisher)."""
+
+    paragraphs: tuple[Paragraph, ...]
+    boilerplate: tuple[str, ...]
+
+
+def clean_text(text: str) -> str:
+    """The cleaned paragraphs joined by blank lines."""
+    return "\n\n".join(clean_paragraphs(text))
+
+
+def clean_paragraphs(text: str) -> list[str]:
+    """The article's paragraphs without duplicates, boilerplate or section labels."""
+    return [paragraph.text for paragraph in clean_document(text).paragraphs]
+
+
+def clean_document(text: str) -> CleanedText:
+    """Clean `text` and keep what the summariser and attribution need to know about it."""
+    labelled: list[Paragraph] = []
+    boilerplate: list[str] = []
+    section: str | None = None
+    for raw in raw_paragraphs(text):
+        label, body = split_label(raw)
+        if label is not None and not body:
+            section = label  # a label on its own line starts a section
+            continue
+        if is_boilerplate(body, split_sentences(body)):
+            boilerplate.append(body)
+            continue
+        in_background = (label or section) in BACKGROUND_LABELS
+        labelled.append(Paragraph(body, label or section, in_background))
+    kept = _drop_duplicate_paragraphs(labelled)
+    return CleanedText(tuple(_drop_repeated_sentences(kept)), tuple(boilerplate))
+
+
+def raw_paragraphs(text: str) -> list[str]:
+    """Normalised non-empty lines, with hard-wrapped lines joined and bullet marks removed."""
+    text = _normalise(text)
+    paragraphs: list[str] = []
+    for line in text.split("\n"):
+        stripped = " ".join(line.split())
+        if not stripped:
+            continue
+        continues = (
+            paragraphs
+            and not paragraphs[-1].endswith(tuple(_TERMINAL))
+            and stripped[0].islower()
+            and not _BULLET.match(line)
+        )
+        if continues:
+            paragraphs[-1] = f"{paragraphs[-1]} {stripped}"
+        else:
+            paragraphs.append(_BULLET.sub("", stripped, count=1) or stripped)
+    return paragraphs
+
+
+def _normalise(text: str) -> str:
+    """Unicode NFC, unified line ends, no control or zero-width characters."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        char
+        if char in "\n\t" or unicodedata.category(char)[0] != "C"
+        else (" " if unicodedata.category(char) == "Cc" else "")
+        for char in text
+    )
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _shingles(words: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Drop exact copies, glued composites (teasers) and fragments contained in another."""
+    seen: set[tuple[str, ...]] = set()
+    unique: list[Paragraph] = []
+    for paragraph in paragraphs:
+        key = tuple(_words(paragraph.text))
+        if key and key in seen:
+            continue
+        seen.add(key)
+        unique.append(paragraph)
+    shingles = [_shingles(_words(p.text)) for p in unique]
+    postings: dict[tuple[str, ...], list[int]] = {}
+    for index, grams in enumerate(shingles):
+        for gram in grams:
+            postings.setdefault(gram, []).append(index)
+    composites = {
+        index
+        for index, grams in enumerate(shingles)
+        if _is_composite(index, grams, postings, shingles)
+    }
+    dropped = set(composites)
+    for index, grams in enumerate(shingles):
+        if index in dropped or len(grams) < _MIN_WORDS_TO_COMPARE - 2:
+            continue
+        overlaps = _overlaps(index, grams, postings, skip=dropped)
+        for other, shared in overlaps.items():
+            if shared < _COVERED * len(grams):
+                continue
+            mine, theirs = len(grams), len(shingles[other])
+            # the shorter copy goes; between equals, the later one
+            if mine < theirs or (mine == theirs and index > other):
+                dropped.add(index)
+                break
+    return [p for index, p in enumerate(unique) if index not in dropped]
+
+
+def _overlaps(
+    index: int,
+    grams: set[tuple[str, ...]],
+    postings: dict[tuple[str, ...], list[int]],
+    skip: set[int] | None = None,
+) -> Counter[int]:
+    counts: Counter[int] = Counter()
+    for gram in grams:
+        owners = postings[gram]
+        if len(owners) > _COMMON_SHINGLE:
+            continue
+        counts.update(o for o in owners if o != index and (skip is None or o not in skip))
+    return counts
+
+
+def _is_composite(
+    index: int,
+    grams: set[tuple[str, ...]],
+    postings: dict[tuple[str, ...], list[int]],
+    shingles: list[set[tuple[str, ...]]],
+) -> bool:
+    """Covered by other paragraphs together but by no single one: a teaser glued from the body."""
+    if len(grams) < _MIN_WORDS_TO_COMPARE:
+        return False
+    elsewhere = sum(1 for gram in grams if len(postings[gram]) > 1)
+    if elsewhere < _COVERED * len(grams):
+        return False
+    overlaps = _overlaps(index, grams, postings)
+    best = max(overlaps.values(), default=0)
+    return (
+        best < _COVERED * len(grams)
+        and len(overlaps) >= 2
+        and all(len(shingles[o]) < len(grams) for o, _ in overlaps.most_common(2))
+    )
+
+
+def _drop_repeated_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Remove sentences already said earlier in the text (same words, any punctuation or case)."""
+    seen: set[tuple[str, ...]] = set()
+    kept: list[Paragraph] = []
+    for paragraph in paragraphs:
+        sentences = split_sentences(paragraph.text)
+        fresh = []
+        for sentence in sentences:
+            key = tuple(_words(sentence))
+            if len(key) >= 4 and key in seen:
+                continue
+            seen.add(key)
+            fresh.append(sentence)
+        if len(fresh) == len(sentences):
+            kept.append(paragraph)
+        elif fresh:
+            kept.append(Paragraph(" ".join(fresh), paragraph.label, paragraph.background))
+    return kept

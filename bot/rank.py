@@ -1,0 +1,149 @@
+"""Rank a cleaned article's sentences and pick non-redundant key points in story order.
+
+A sentence's score combines a few principled signals, all computed within the one document:
+- position: news is written lead first, so earlier sentences weigh more (a smooth decay);
+- centrality: cosine similarity of its TF-IDF vector (document-internal IDF, words cut to a
+  six-character stem so inflected languages match) to the whole document's vector;
+- old context: sentences of a "Background" section, or opening with "previously"/"нагадаємо"-type
+  cues, weigh less.
+Selection is greedy, penalising similarity to points already chosen (maximal marginal relevance).
+Everything is linear in the number of sentences except the tiny per-choice redundancy check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.boilerplate import SOURCE_LABELS, is_promotional
+from bot.clean import Paragraph
+from bot.sentences import is_lower_case_text, split_sentences
+
+MAX_POINT_CHARS = 220
+_MIN_POINT_CHARS = 60  # a trimmed point keeps at least this much before its clause boundary
+_MIN_WORDS = 5
+_POSITION_DECAY = 0.15
+_CENTRALITY_WEIGHT = 1.0
+_REDUNDANCY = 0.5  # similarity to a chosen point above which a candidate repeats it
+_BACKGROUND_WEIGHT = 0.2
+_OLD_CONTEXT_WEIGHT = 0.6
+_STEM = 6
+_TOKEN = re.compile(r"[^\W\d_]{3,}")
+_CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_OLD_CONTEXT = re.compile(
+    r"^\W*(?:previously|earlier|recall|as a reminder|in \d{4}|last year|"
+    r"нагадаємо|нагадуємо|раніше|напомним|ранее|zuvor|bereits|anteriormente|recordemos)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    position: int
+    text: str
+    weight: float
+    vector: dict[str, float]
+
+
+def select_key_points(paragraphs: Sequence[Paragraph], points: int) -> tuple[str, ...]:
+    """Up to `points` key sentences of the body, in story order, each ≤ ~220 characters."""
+    candidates = _candidates(paragraphs)
+    if not candidates:
+        return ()
+    centroid = _centroid(c.vector for c in candidates)
+    scores = [
+        c.weight * (_position_score(rank) + _CENTRALITY_WEIGHT * _cosine(c.vector, centroid))
+        for rank, c in enumerate(candidates)
+    ]
+    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    chosen: list[_Candidate] = []
+    for index in order:
+        candidate = candidates[index]
+        if any(_cosine(candidate.vector, c.vector) > _REDUNDANCY for c in chosen):
+            continue
+        chosen.append(candidate)
+        if len(chosen) == points:
+            break
+    return tuple(c.text for c in sorted(chosen, key=lambda c: c.position))
+
+
+def shorten(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
+    """`sentence` if short enough, else cut at the last clause boundary before `limit` + "…".
+
+    Returns "" when there is no clause boundary to cut at (never cuts inside a word).
+    """
+    if len(sentence) <= limit:
+        return sentence
+    cut = 0
+    for match in _CLAUSE_END.finditer(sentence, 0, limit):
+        if match.start() >= _MIN_POINT_CHARS:
+            cut = match.start()
+    if not cut:
+        return ""
+    return sentence[:cut].rstrip(" ,;:–—-") + "…"
+
+
+def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
+    """Complete body sentences (with their weights and vectors) that may become key points."""
+    lower_case = is_lower_case_text(" ".join(p.text for p in paragraphs[:20]))
+    raw: list[tuple[str, float]] = []
+    for paragraph in paragraphs:
+        if paragraph.label in SOURCE_LABELS:
+            continue
+        weight = _BACKGROUND_WEIGHT if paragraph.background else 1.0
+        for sentence in split_sentences(paragraph.text, lower_case=lower_case):
+            if _OLD_CONTEXT.match(sentence):
+                raw.append((sentence, weight * _OLD_CONTEXT_WEIGHT))
+            else:
+                raw.append((sentence, weight))
+    usable = [(text, w) for text, w in raw if _is_complete(text, lower_case=lower_case)]
+    if not usable:  # no proper sentence: fall back to whatever fragments there are
+        usable = [(text, w) for text, w in raw if len(text.split()) >= 2]
+    stems = [[word[:_STEM] for word in _TOKEN.findall(text.lower())] for text, _ in usable]
+    frequency = Counter(stem for words in stems for stem in set(words))
+    total = len(usable)
+    idf = {stem: math.log((total + 1) / (count + 0.5)) for stem, count in frequency.items()}
+    candidates = []
+    for position, ((text, weight), words) in enumerate(zip(usable, stems, strict=True)):
+        short = shorten(text)
+        if short:
+            vector = _unit({stem: n * idf[stem] for stem, n in Counter(words).items()})
+            candidates.append(_Candidate(position, short, weight, vector))
+    return candidates
+
+
+def _is_complete(sentence: str, *, lower_case: bool) -> bool:
+    """A whole sentence: enough words, final punctuation, a capital start in cased text, no CTA."""
+    if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
+        return False
+    first = sentence.lstrip("\"'“‘«„([—–- ")[:1]
+    if not lower_case and not (first.isupper() or first.isdigit()):
+        return False
+    return not is_promotional(sentence)
+
+
+def _position_score(rank: int) -> float:
+    return math.exp(-_POSITION_DECAY * rank)
+
+
+def _centroid(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for vector in vectors:
+        total.update(vector)
+    return _unit(total)
+
+
+def _unit(vector: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {key: value / norm for key, value in vector.items()} if norm else {}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two unit vectors: their dot product."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(value * b.get(key, 0.0) for key, value in a.items())

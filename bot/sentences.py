@@ -1,0 +1,138 @@
+"""Split a paragraph into sentences, in any language written with spaces.
+
+A rule-based splitter (no model, nothing downloaded): a boundary is terminal punctuation, optional
+closing quotes, whitespace, and a plausible sentence start. Abbreviations (U.S., Dr., Jan., "т. е.",
+"z. B."), initials, German ordinal dates ("3. Oktober"), decimals and mid-sentence ellipses are not
+boundaries. Text that is (almost) all lower case has no capitals to confirm a boundary, so there any
+next word may start a sentence; only known abbreviations and single letters still hold it together.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Lower-cased, without the final dot. Dotted forms ("u.s", "z.b") are recognised by their inner dot.
+_ABBREVIATIONS = _wordset(
+    """
+    mr mrs ms messrs dr prof sr sra srta jr st mt ft gen gov sen rep lt col sgt capt cmdr adm
+    rev hon pres supt det insp cpl pvt maj brig no nos vs v approx dept est fig al ca cf ed
+    eds vol pp op jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
+    thurs fri sat sun inc ltd co corp bros plc llc mass calif fla ariz colo conn ill kan mich
+    minn nev okla penn tenn tex wash wis bzw usw evtl ggf vgl nr str abs bd hr fr jh mio mrd
+    tsd т е д п г гг им ул см тыс млн млрд руб грн ст проф акад обл р с пр напр див др ін тис
+    ud uds dña pág núm aprox
+    """
+)
+# Abbreviations that often end a sentence: a capitalised next word means a new sentence.
+_FINAL_ABBREVIATIONS = _wordset(
+    """
+    etc usw inc ltd co corp jr plc llc bros al
+    """
+)
+# Frequent sentence openers: after an abbreviation such as "U.S." they signal a new sentence.
+_STARTERS = _wordset(
+    """
+    the a an he she it they we i you this that these those there but and in on at as after
+    when his her its their our if while however meanwhile yet so some many most der die das
+    ein eine er sie es wir ich aber und im am als nach он она оно они мы я это но и в на а він
+    вона воно вони ми це але та у el la los las un una pero y en
+    """
+)
+# Abbreviations that are also words ("ill.", "no.", "sun."): in lower-case text they may end one.
+_WORDLIKE = _wordset(
+    "no nos ill mass wash sun sat mon wed est ed op det mar ca al v sen rep gen col pres"
+)
+_MONTHS = _wordset(
+    """
+    januar februar märz april mai juni juli august september oktober november dezember jänner
+    feber
+    """
+)
+
+_CANDIDATE = re.compile(r"(\.{2,}|…|[.!?]+)([\"'”’»)\]]*)\s+")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+_LOWER_TEXT_CAPITALS = 0.005
+
+
+def is_lower_case_text(text: str) -> bool:
+    """True when almost no letter is a capital, so capitals cannot mark sentence starts."""
+    letters = capitals = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+            capitals += char.isupper()
+    return letters > 0 and capitals / letters < _LOWER_TEXT_CAPITALS
+
+
+def split_sentences(paragraph: str, *, lower_case: bool | None = None) -> list[str]:
+    """Split one paragraph into sentences; `lower_case` defaults to a guess from the text."""
+    text = " ".join(paragraph.split())
+    if not text:
+        return []
+    if lower_case is None:
+        lower_case = is_lower_case_text(text)
+    sentences: list[str] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        if _is_boundary(text, match, lower_case=lower_case):
+            sentence = text[start : match.end()].strip()
+            if sentence:
+                sentences.append(sentence)
+            start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _is_boundary(text: str, match: re.Match[str], *, lower_case: bool) -> bool:
+    """Decide whether the punctuation in `match` ends a sentence."""
+    punct = match.group(1)
+    rest = text[match.end() :]
+    if not rest:
+        return True
+    next_word = rest.split(" ", 1)[0].lstrip("\"'“‘«„([—–-")
+    first = next_word[:1]
+    starts_like_sentence = (
+        first.isupper() or first.isdigit() or rest[0] in "\"'“‘«„([—–-" or not first.isalpha()
+    )
+    if not lower_case and not starts_like_sentence:
+        return False
+    if punct[0] in "!?":
+        return True
+    if punct != ".":  # an ellipsis ends a sentence only before a capital
+        return not lower_case and first.isupper()
+    if match.group(2):  # closing quote after the dot: 'he said "stop." Then'
+        return True
+    before = _WORD_BEFORE.search(text, 0, match.start())
+    word = before.group(1).lstrip("\"'“‘«„([") if before else ""
+    return not _holds_together(word, next_word, lower_case=lower_case)
+
+
+def _holds_together(word: str, next_word: str, *, lower_case: bool) -> bool:
+    """True when `word.` is an abbreviation, an initial or an ordinal, not a sentence end."""
+    lowered = word.lower()
+    next_lower = next_word.lower().rstrip(".,;:")
+    if lowered.isdigit():
+        return len(lowered) <= 2 and next_lower in _MONTHS
+    is_abbreviation = (
+        lowered in _ABBREVIATIONS
+        or (len(word) == 1 and word.isalpha())
+        or (
+            "." in lowered and all(part.isalpha() and len(part) <= 3 for part in lowered.split("."))
+        )
+    )
+    if not is_abbreviation:
+        return False
+    if lower_case:
+        return lowered not in _WORDLIKE
+    if not next_word[:1].isupper():
+        return True
+    if lowered in _FINAL_ABBREVIATIONS:
+        return False
+    return next_lower not in _STARTERS
