@@ -1,0 +1,50 @@
+"""What every part of the SQL store shares: the engine, the clock, dialect-specific statements."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# SQLite and PostgreSQL both cap bound parameters near 32k; stay well under.
+MAX_PARAMS = 30_000
+
+
+class SQLBase:
+    """Engine, instance id and helpers for the mixins that make up `SQLStore`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._instance_id = uuid.uuid4().hex
+        self._dialect = engine.dialect.name
+
+    @property
+    def instance_id(self) -> str:
+        return self._instance_id
+
+    @property
+    def dialect(self) -> str:
+        return self._dialect
+
+    @staticmethod
+    def _now(now: datetime | None) -> datetime:
+        return datetime.now(UTC) if now is None else now
+
+    @staticmethod
+    def _until(now: datetime, seconds: float) -> datetime:
+        return now + timedelta(seconds=seconds)
+
+    def _insert(self, table: Table) -> Any:
+        """An INSERT that supports `on_conflict_do_nothing/_do_update` on both dialects."""
+        module = postgresql if self._dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    def _lock(self, query: Select[Any], table: Table) -> Select[Any]:
+        """Skip rows another instance is claiming right now (PostgreSQL; SQLite has one writer)."""
+        if self._dialect == "postgresql":
+            return query.with_for_update(skip_locked=True, of=table)
+        return query

@@ -1,0 +1,196 @@
+"""The delivery ledger: one row per (chat, item), claimed with a lease, marked after Telegram.
+
+A row is `pending` until Telegram confirms (`sent`, with the message id), it is given up
+(`failed`) or deliberately not sent (`skipped`). A pending row with an unexpired lease belongs
+to the instance that claimed it; an expired lease means that instance died mid-send, so the row
+is claimed again — the only way a message can repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
+
+from bot.model import Delivery, DeliveryRequest
+from bot.store.base import MAX_PARAMS, SQLBase
+from bot.store.schema import chats, deliveries
+
+_PENDING = deliveries.c.state == "pending"
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        id=row.id,
+        chat_id=row.chat_id,
+        item_id=row.item_id,
+        state=row.state,
+        thread_id=row.thread_id,
+        message_id=row.message_id,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+    )
+
+
+class LedgerMixin(SQLBase):
+    """Enqueue, claim and settle deliveries."""
+
+    async def enqueue_deliveries(
+        self, requests: Sequence[DeliveryRequest], now: datetime | None = None
+    ) -> int:
+        now = self._now(now)
+        rows = [
+            {
+                "chat_id": r.chat_id,
+                "item_id": r.item_id,
+                "thread_id": r.thread_id,
+                "state": "pending",
+                "created_at": now,
+            }
+            for r in requests
+        ]
+        chunk = MAX_PARAMS // 5
+        added = 0
+        async with self._engine.begin() as connection:
+            for start in range(0, len(rows), chunk):
+                statement = (
+                    self._insert(deliveries)
+                    .values(rows[start : start + chunk])
+                    .on_conflict_do_nothing(index_elements=["chat_id", "item_id"])
+                )
+                added += (await connection.execute(statement)).rowcount
+        return added
+
+    async def claim_deliveries(
+        self,
+        limit: int,
+        lease_seconds: float,
+        *,
+        chat_id: int | None = None,
+        include_digest: bool = False,
+        now: datetime | None = None,
+    ) -> list[Delivery]:
+        now = self._now(now)
+        query = (
+            select(deliveries.c.id)
+            .join(chats, chats.c.id == deliveries.c.chat_id)
+            .where(
+                _PENDING,
+                chats.c.active.is_(True),
+                or_(deliveries.c.retry_at.is_(None), deliveries.c.retry_at <= now),
+                or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+            )
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        )
+        if chat_id is not None:
+            query = query.where(deliveries.c.chat_id == chat_id)
+        elif not include_digest:
+            query = query.where(chats.c.delivery_mode == "instant")
+        statement = (
+            update(deliveries)
+            .where(deliveries.c.id.in_(self._lock(query, deliveries).scalar_subquery()))
+            .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
+            .returning(*deliveries.c)
+        )
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(statement)).all()
+        return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
+
+    async def mark_sent(
+        self, delivery_id: int, message_id: int, now: datetime | None = None
+    ) -> None:
+        await self.mark_sent_many([(delivery_id, message_id)], now)
+
+    async def mark_sent_many(
+        self, sent: Sequence[tuple[int, int]], now: datetime | None = None
+    ) -> None:
+        if not sent:
+            return
+        now = self._now(now)
+        statement = (
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("delivery_id"))
+            .values(
+                state="sent",
+                message_id=bindparam("message"),
+                attempts=deliveries.c.attempts + 1,
+                last_error=None,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=now,
+            )
+        )
+        params = [{"delivery_id": d, "message": m} for d, m in sent]
+        async with self._engine.begin() as connection:
+            await connection.execute(statement, params)
+
+    async def mark_failed(
+        self,
+        delivery_id: int,
+        error: str,
+        retry_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        statement = (
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id, _PENDING)
+            .values(
+                state="pending" if retry_at is not None else "failed",
+                attempts=deliveries.c.attempts + 1,
+                last_error=error[:1000],
+                retry_at=retry_at,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=self._now(now),
+            )
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def mark_skipped(self, delivery_id: int, reason: str) -> None:
+        statement = (
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id, _PENDING)
+            .values(
+                state="skipped",
+                last_error=reason[:1000],
+                lease_owner=None,
+                lease_until=None,
+                updated_at=self._now(None),
+            )
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def pending_deliveries(self, chat_id: int) -> list[Delivery]:
+        query = (
+            select(deliveries)
+            .where(deliveries.c.chat_id == chat_id, _PENDING)
+            .order_by(deliveries.c.id)
+        )
+        async with self._engine.connect() as connection:
+            return [_delivery(row) for row in await connection.execute(query)]
+
+    async def get_delivery(self, chat_id: int, item_id: int) -> Delivery | None:
+        query = select(deliveries).where(
+            deliveries.c.chat_id == chat_id, deliveries.c.item_id == item_id
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else _delivery(row)
+
+    async def _release_deliveries(self, now: datetime, every_claim: bool) -> int:
+        """Clear claims so they are re-driven: all of them, or only the expired ones."""
+        statement = (
+            update(deliveries)
+            .where(_PENDING, deliveries.c.lease_until.is_not(None))
+            .values(lease_owner=None, lease_until=None)
+        )
+        if not every_claim:
+            statement = statement.where(deliveries.c.lease_until < now)
+        async with self._engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount

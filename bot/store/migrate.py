@@ -1,0 +1,98 @@
+"""Engines and Alembic migrations, run from code (start-up, `newsbot db`) with packaged scripts.
+
+Migrations run on the store's own connection; on PostgreSQL an advisory lock makes instances
+that start together migrate one after another.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.errors import StoreError
+
+# Any constant works; it only has to be the same in every instance.
+_MIGRATION_LOCK = 0x6E657773
+
+
+def alembic_config() -> Config:
+    """The packaged alembic.ini (script_location is relative to it)."""
+    return Config(str(resources.files("bot.store").joinpath("alembic.ini")))
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        # WAL + NORMAL: a power cut may lose the last commits but never corrupts the file.
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=10000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError as exc:
+        raise StoreError(f"database.url is not a valid URL: {exc}") from None
+    if url.drivername == "sqlite+aiosqlite":
+        database = url.database or ""
+        if database and database != ":memory:":
+            from pathlib import Path  # noqa: PLC0415 - only the SQLite branch needs it
+
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite has one writer anyway, and sharing one connection
+        # avoids SQLITE_BUSY from upgrading read transactions to write.
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
+        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return engine
+    if url.drivername == "postgresql+asyncpg":
+        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    raise StoreError(
+        f"database.url: unsupported driver {url.drivername!r}; "
+        "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
+    )
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (default: the newest shipped)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
