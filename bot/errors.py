@@ -6,6 +6,7 @@
     ├── FetchError             the web did not give us what we asked for
     │   ├── UnsafeURLError         scheme or address refused by URL safety
     │   ├── HTTPStatusError        a final non-success status (carries the status code)
+    │   │   └── RateLimitedError       429/503 with Retry-After (carries retry_after seconds)
     │   ├── ContentTypeError       not a feed / not a page
     │   ├── BodyTooLargeError      decoded body over the cap
     │   ├── TooManyRedirectsError  redirect chain too long or looping
@@ -14,6 +15,9 @@
     ├── ExtractionError        a page with no article text worth summarising
     ├── StoreError             persistence failed
     ├── SummarizerError        a summariser backend failed (callers fall back)
+    │   ├── LLMUnavailableError    the LLM endpoint timed out, refused or answered an error status
+    │   ├── LLMOutputError         the LLM's answer is not the JSON we asked for
+    │   └── UngroundedSummaryError the LLM's points are not supported by the article
     └── DeliveryError          Telegram did not take a message (mapped in bot.tg.messenger)
         ├── ChatGoneError          blocked, kicked, deactivated or not found: deactivate for good
         ├── ChatMigratedError      the group became a supergroup: follow `new_chat_id`
@@ -60,6 +64,16 @@ class HTTPStatusError(FetchError):
         self.status = status
 
 
+class RateLimitedError(HTTPStatusError):
+    """The host asked us to wait (429, or 503 with Retry-After) longer than we retry for."""
+
+    reason = "rate_limited"
+
+    def __init__(self, message: str, status: int, retry_after: float) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after
+
+
 class ContentTypeError(FetchError):
     """The response is not the kind of document we asked for."""
 
@@ -98,6 +112,29 @@ class StoreError(NewsbotError):
 
 class SummarizerError(NewsbotError):
     """A summariser backend failed; callers fall back to the extractive summary."""
+
+    reason = "error"
+
+
+class LLMUnavailableError(SummarizerError):
+    """The LLM endpoint gave no usable answer; `reason` says why (timeout, rate_limited, ...)."""
+
+    def __init__(self, message: str, reason: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+class LLMOutputError(SummarizerError):
+    """The LLM answered, but not with the JSON object we asked for."""
+
+    reason = "invalid"
+
+
+class UngroundedSummaryError(SummarizerError):
+    """Too few of the LLM's points are supported by the article to trust the rest."""
+
+    reason = "ungrounded"
 
 
 class DeliveryError(NewsbotError):

@@ -1,0 +1,368 @@
+"""The one place newsbot talks HTTP to the outside world: feeds, pages and feed discovery.
+
+`Fetcher` owns a single `httpx.AsyncClient` for the process. Every request goes through URL
+safety (scheme and resolved address, re-checked on every redirect hop and again at connect
+time), timeouts (connect/read from httpx, total around the whole exchange), global and
+per-host concurrency limits, a decoded-size cap, content-type checks, retries with jittered
+exponential back-off for timeouts and 5xx only, and per-host Retry-After for 429/503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Literal, Self
+
+import httpx
+
+from bot.config import FetchSettings
+from bot.errors import (
+    BodyTooLargeError,
+    ContentTypeError,
+    FetchError,
+    FetchTimeoutError,
+    HTTPStatusError,
+    NewsbotError,
+    RateLimitedError,
+    TooManyRedirectsError,
+    UnsafeURLError,
+)
+from bot.feeds import discover
+from bot.feeds.body import ACCEPT_ENCODING, read_capped
+from bot.feeds.charset import charset_from_content_type, decode_text
+from bot.feeds.extract import extract_article_async
+from bot.feeds.parse import parse_feed
+from bot.feeds.safety import AddressGuard, CheckedTransport, Resolver, private_networks_allowed
+from bot.model import Article, Feed
+
+Kind = Literal["feed", "page", "any"]
+
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+        "application/feed+json",
+        "application/json",
+    }
+)
+PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# A 503 asking for at most this many seconds is waited out inside the fetch; longer is raised.
+RETRY_AFTER_INLINE_MAX = 5.0
+# A 429 without a usable Retry-After blocks the host for this long (seconds).
+DEFAULT_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = 86400.0
+# Retry delay for attempt n is RETRY_BASE_DELAY * 2**n, times a factor in [0.5, 1.5).
+RETRY_BASE_DELAY = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A successful (2xx) or not-modified (304) response with its decoded body."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-cased ('' when the server sent none)."""
+        value: str = self.headers.get("content-type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResponse:
+    """The outcome of a (conditional) feed fetch."""
+
+    url: str
+    not_modified: bool
+    feed: Feed | None
+    etag: str | None
+    last_modified: str | None
+
+
+class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
+    def __init__(self, error: FetchError, wait: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.wait = wait
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return min(max(0.0, when - (time.time() if now is None else now)), MAX_RETRY_AFTER)
+
+
+def _check_content_type(url: str, content_type: str, kind: Kind) -> None:
+    if not content_type or content_type == "application/octet-stream":
+        return  # no claim: let the parser decide
+    is_feed = content_type in FEED_TYPES or content_type.endswith(("+xml", "+json"))
+    is_page = content_type in PAGE_TYPES
+    if (
+        (kind == "feed" and is_feed)
+        or (kind == "page" and is_page)
+        or ((is_feed or is_page) and (kind == "any"))
+    ):
+        return
+    wanted = {"feed": "a feed", "page": "a web page", "any": "a feed or a web page"}[kind]
+    raise ContentTypeError(f"{url}: expected {wanted}, got {content_type}")
+
+
+class Fetcher:
+    """Safe, polite HTTP for feeds and pages; use as an async context manager."""
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        resolver: Resolver | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self._guard = AddressGuard(resolver)
+        self._sleep = sleep
+        s = self.settings
+        limits = httpx.Limits(
+            max_connections=s.max_connections, max_keepalive_connections=s.max_connections
+        )
+        self._client = httpx.AsyncClient(
+            transport=CheckedTransport(self._guard, limits, s.trust_env),
+            timeout=httpx.Timeout(
+                connect=s.connect_timeout,
+                read=s.read_timeout,
+                write=s.read_timeout,
+                pool=s.total_timeout,
+            ),
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            follow_redirects=False,
+            trust_env=s.trust_env,
+        )
+        self._global = asyncio.Semaphore(s.max_connections)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the shared client and its connections."""
+        await self._client.aclose()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    async def fetch_feed(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        trusted: bool = False,
+    ) -> FeedResponse:
+        """Fetch and parse a feed; a 304 answer to our validators costs no parsing."""
+        headers = {"Accept": FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        fetched = await self.fetch(url, kind="feed", headers=headers, trusted=trusted)
+        new_etag = fetched.headers.get("etag") or etag
+        new_modified = fetched.headers.get("last-modified") or last_modified
+        if fetched.status == 304:
+            return FeedResponse(fetched.url, True, None, new_etag, new_modified)
+        feed = await asyncio.to_thread(
+            parse_feed,
+            fetched.body,
+            url=fetched.url,
+            content_type=fetched.headers.get("content-type"),
+        )
+        return FeedResponse(fetched.url, False, feed, new_etag, new_modified)
+
+    async def fetch_page(self, url: str, *, trusted: bool = False) -> Article:
+        """Fetch a web page and extract its article (off the event loop)."""
+        fetched = await self.fetch(
+            url, kind="page", headers={"Accept": PAGE_ACCEPT}, trusted=trusted
+        )
+        return await extract_article_async(self.page_text(fetched), fetched.url)
+
+    async def discover_feeds(self, url: str, *, trusted: bool = False) -> list[str]:
+        """Feed URLs for a site: the URL itself if it is a feed, else linked feeds, else common
+        paths that answer with a parseable feed."""
+        fetched = await self.fetch(url, kind="any", trusted=trusted)
+        if fetched.content_type not in PAGE_TYPES:
+            try:
+                await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url)
+            except NewsbotError:
+                return []
+            return [fetched.url]
+        linked = discover.feed_links(self.page_text(fetched), fetched.url)
+        if linked:
+            return linked
+        found: list[str] = []
+        for candidate in discover.common_feed_urls(fetched.url):
+            try:
+                response = await self.fetch_feed(candidate, trusted=trusted)
+            except NewsbotError:
+                continue
+            if response.feed is not None and response.feed.entries:
+                found.append(response.url)
+        return list(dict.fromkeys(found))
+
+    @staticmethod
+    def page_text(fetched: Fetched) -> str:
+        """The body as text, with the header's charset as the first guess."""
+        return decode_text(
+            fetched.body, charset_from_content_type(fetched.headers.get("content-type"))
+        )
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        kind: Kind,
+        headers: Mapping[str, str] | None = None,
+        trusted: bool = False,
+    ) -> Fetched:
+        """GET `url` with every safety and politeness rule; raise a typed FetchError otherwise."""
+        try:
+            start = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise UnsafeURLError(f"refused {url!r}: not a valid URL ({exc})") from None
+        allow_private = trusted or self.settings.allow_private_networks
+        try:
+            async with asyncio.timeout(self.settings.total_timeout):
+                with private_networks_allowed(allow_private):
+                    return await self._follow(start, kind, dict(headers or {}), allow_private)
+        except TimeoutError:
+            raise FetchTimeoutError(
+                f"{url}: no complete answer within {self.settings.total_timeout:g} s"
+            ) from None
+
+    # -- internals -----------------------------------------------------------------------------
+
+    async def _follow(
+        self, url: httpx.URL, kind: Kind, headers: dict[str, str], allow_private: bool
+    ) -> Fetched:
+        seen: set[str] = set()
+        for _hop in range(self.settings.max_redirects + 1):
+            await self._guard.check_url(url, allow_private=allow_private)
+            seen.add(str(url))
+            result = await self._with_retries(url, kind, headers)
+            if isinstance(result, Fetched):
+                return result
+            if str(result) in seen:
+                raise TooManyRedirectsError(f"redirect loop: {url} leads back to {result}")
+            url = result
+        raise TooManyRedirectsError(f"more than {self.settings.max_redirects} redirects")
+
+    async def _with_retries(
+        self, url: httpx.URL, kind: Kind, headers: dict[str, str]
+    ) -> Fetched | httpx.URL:
+        attempt = 0
+        while True:
+            try:
+                return await self._once(url, kind, headers)
+            except _Retryable as retry:
+                if attempt >= self.settings.retries:
+                    raise retry.error from None
+                factor = 0.5 + random.random()  # noqa: S311 - retry spread, not crypto
+                await self._sleep(retry.wait or RETRY_BASE_DELAY * 2**attempt * factor)
+                attempt += 1
+
+    def _host_limit(self, host: str) -> asyncio.Semaphore:
+        if host not in self._per_host:
+            self._per_host[host] = asyncio.Semaphore(self.settings.per_host_connections)
+        return self._per_host[host]
+
+    async def _once(
+        self, url: httpx.URL, kind: Kind, headers: dict[str, str]
+    ) -> Fetched | httpx.URL:
+        host = url.host
+        blocked = self._blocked_until.get(host, 0.0) - time.monotonic()
+        if blocked > 0:
+            raise RateLimitedError(f"{host} asked us to wait {blocked:.0f} s more", 429, blocked)
+        async with self._global, self._host_limit(host):
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    return await self._read(url, response, kind)
+            except httpx.TimeoutException as exc:
+                raise _Retryable(
+                    FetchTimeoutError(f"{url}: timed out ({type(exc).__name__})")
+                ) from None
+            except httpx.TransportError as exc:
+                raise FetchError(
+                    f"{url}: connection failed ({exc or type(exc).__name__})"
+                ) from None
+
+    async def _read(
+        self, url: httpx.URL, response: httpx.Response, kind: Kind
+    ) -> Fetched | httpx.URL:
+        status = response.status_code
+        location = response.headers.get("location")
+        if status in REDIRECT_STATUSES and location:
+            try:
+                return url.join(location)
+            except httpx.InvalidURL as exc:
+                raise UnsafeURLError(f"refused redirect from {url}: bad location ({exc})") from None
+        if status == 304:
+            return Fetched(str(url), status, response.headers, b"")
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if status == 429 or (status == 503 and retry_after is not None):
+            wait = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
+            self._blocked_until[url.host] = time.monotonic() + wait
+            error = RateLimitedError(f"{url}: HTTP {status}, retry after {wait:g} s", status, wait)
+            if status == 503 and wait <= RETRY_AFTER_INLINE_MAX:
+                raise _Retryable(error, wait)
+            raise error
+        if status >= 500:
+            raise _Retryable(HTTPStatusError(f"{url}: server error {status}", status))
+        if not 200 <= status < 300:
+            raise HTTPStatusError(f"{url}: HTTP {status}", status)
+        fetched = Fetched(str(url), status, response.headers, b"")
+        _check_content_type(str(url), fetched.content_type, kind)
+        cap = self.settings.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if (
+            not response.headers.get("content-encoding")
+            and declared.isdigit()
+            and int(declared) > cap
+        ):
+            raise BodyTooLargeError(f"{url}: {declared} bytes declared, over the {cap}-byte cap")
+        encoding = response.headers.get("content-encoding", "")
+        try:
+            body = await read_capped(response.aiter_raw(), encoding, cap)
+        except BodyTooLargeError as exc:
+            raise BodyTooLargeError(f"{url}: {exc}") from None
+        return Fetched(str(url), status, response.headers, body)

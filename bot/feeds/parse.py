@@ -1,0 +1,102 @@
+"""Feed bytes → `Feed`: RSS 0.9x/1.0/2.0 and Atom via feedparser, JSON Feed via our parser.
+
+feedparser always gets bytes (wrapped in a file object), never a URL or a path, so it can
+never fetch anything itself. Ill-formed feeds that still yield entries are accepted; those
+that yield nothing raise `ParseError` with feedparser's reason.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import feedparser
+
+from bot.errors import ParseError
+from bot.feeds.identity import entry_identity
+from bot.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
+from bot.feeds.markup import body_text, snippet_text
+from bot.model import Entry, Feed
+
+# Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+def clamp_future(published: datetime | None, now: datetime) -> datetime | None:
+    """The date itself, or `now` when it lies too far in the future."""
+    if published is not None and published > now + FUTURE_TOLERANCE:
+        return now
+    return published
+
+
+def _datetime(parsed: time.struct_time | None) -> datetime | None:
+    if parsed is None:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry(raw: Any, now: datetime) -> Entry | None:
+    published = clamp_future(
+        _datetime(raw.get("published_parsed"))
+        or _datetime(raw.get("updated_parsed"))
+        or _datetime(raw.get("created_parsed")),
+        now,
+    )
+    title = snippet_text(raw.get("title") or "")
+    link = (raw.get("link") or "").strip() or None
+    summary = body_text(raw.get("summary") or "")
+    content = body_text("\n".join(part.get("value") or "" for part in raw.get("content") or []))
+    if not (title or link or summary or content):
+        return None
+    author = snippet_text(raw.get("author") or "") or None
+    return Entry(
+        identity=entry_identity(raw.get("id"), link, title, published),
+        title=title or summary[:120] or content[:120],
+        link=link,
+        published=published,
+        author=author,
+        summary=summary,
+        content=content if content != summary else "",
+    )
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    now: datetime | None = None,
+) -> Feed:
+    """Parse feed bytes (any supported format) into a `Feed`, or raise ParseError."""
+    now = now or datetime.now(UTC)
+    if not body.strip():
+        raise ParseError("empty document")
+    if looks_like_json_feed(body, content_type):
+        return parse_json_feed(body, url=url, clamp=partial(clamp_future, now=now))
+    # Without a content type feedparser flags the feed as broken; application/xml lets the
+    # document's own XML declaration decide the encoding (RFC 7303).
+    headers = {"content-type": content_type or "application/xml"}
+    if url:
+        headers["content-location"] = url
+    result = feedparser.parse(
+        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+    )
+    entries = tuple(e for e in (_entry(raw, now) for raw in result.entries) if e is not None)
+    if not entries and result.get("bozo"):
+        raise ParseError(f"not a readable feed: {result.get('bozo_exception')}")
+    if not entries and not result.get("version"):
+        raise ParseError("not a feed: no RSS, Atom or JSON Feed document found")
+    info = result.feed
+    return Feed(
+        url=url,
+        title=snippet_text(info.get("title") or "") or None,
+        entries=entries,
+        site_url=info.get("link") or None,
+        language=info.get("language") or None,
+    )
