@@ -50,6 +50,9 @@ class Store(Protocol):
     async def aclose(self) -> None:
         """Release connections; the store is unusable afterwards."""
 
+    async def ping(self) -> bool:
+        """True when the database answers (health checks)."""
+
     async def recover(self, now: datetime | None = None) -> int:
         """Re-drive stale claims at start-up; returns how many deliveries were released.
 

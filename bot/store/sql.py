@@ -42,6 +42,10 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
     async def aclose(self) -> None:
         await self._engine.dispose()
 
+    async def ping(self) -> bool:
+        async with self._engine.connect() as connection:
+            return (await connection.scalar(select(1))) == 1
+
     async def recover(self, now: datetime | None = None) -> int:
         now = self._now(now)
         # On SQLite nobody else can hold a claim: the previous process is gone.
