@@ -1,0 +1,137 @@
+"""The fake Bot API server answers a real python-telegram-bot `Bot` the way Telegram does."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
+
+from tests.fakes import FakeTelegram, TelegramLimits
+
+
+def make_bot(tg: FakeTelegram) -> Bot:
+    return Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
+
+
+async def test_bot_sends_and_the_server_records_html_as_telegram_shows_it() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        me = await bot.get_me()
+        message = await bot.send_message(42, "<b>Head</b> &amp; more", parse_mode="HTML")
+        assert me.username == "newsbot_test_bot"
+        assert message.text == "Head & more"
+        assert message.chat.type == "private"
+        [call] = tg.sent(42)
+        assert call.params["text"] == "<b>Head</b> &amp; more"
+        assert call.params["parse_mode"] == "HTML"
+
+
+async def test_malformed_html_and_overlong_text_are_refused_like_telegram() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.send_message(1, "<b>open", parse_mode="HTML")
+        with pytest.raises(BadRequest, match=r"(?i)unsupported start tag"):
+            await bot.send_message(1, "<div>x</div>", parse_mode="HTML")
+        with pytest.raises(BadRequest, match=r"(?i)too long"):
+            await bot.send_message(1, "x" * 4097)
+        await bot.send_message(1, "😀" * 2048)  # 4096 UTF-16 units exactly
+
+
+async def test_failure_rules_raise_the_matching_ptb_errors() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        tg.block(7)
+        tg.chat_not_found(8)
+        tg.migrate(-9, -1009)
+        tg.retry_after(3, times=1, chat_id=10)
+        with pytest.raises(Forbidden, match=r"(?i)blocked"):
+            await bot.send_message(7, "hi")
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+            await bot.send_message(8, "hi")
+        with pytest.raises(ChatMigrated) as migrated:
+            await bot.send_message(-9, "hi")
+        assert migrated.value.new_chat_id == -1009
+        with pytest.raises(RetryAfter) as limited:
+            await bot.send_message(10, "hi")
+        assert "Retry in 3 seconds" in str(limited.value)
+        assert (await bot.send_message(10, "again")).text == "again"
+        tg.unsupported.add("setMyCommands")
+        with pytest.raises(InvalidToken):  # PTB maps 404 to InvalidToken
+            await bot.set_my_commands([("start", "Start")])
+
+
+async def test_get_updates_long_polls_and_honours_the_offset() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        started = time.monotonic()
+        assert await bot.get_updates(timeout=0.3) == ()
+        assert time.monotonic() - started >= 0.25
+        waiting = asyncio.create_task(bot.get_updates(timeout=5))
+        await asyncio.sleep(0.05)
+        tg.send_message(5, "/start")
+        [update] = await asyncio.wait_for(waiting, 2)
+        assert update.message.text == "/start"
+        assert update.message.entities[0].type == "bot_command"
+        assert len(await bot.get_updates()) == 1
+        assert await bot.get_updates(offset=update.update_id + 1) == ()
+        assert tg.pending_updates == 0
+
+
+async def test_documents_round_trip_through_send_get_file_and_download() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        sent = await bot.send_document(3, b"<opml/>", filename="subs.opml", caption="yours")
+        assert sent.document.file_name == "subs.opml"
+        message = tg.send_document(3, b"hello file", "in.opml")
+        file = await bot.get_file(message["document"]["file_id"])
+        assert bytes(await file.download_as_bytearray()) == b"hello file"
+        assert tg.calls_to("sendDocument")[0].uploads[0].content == b"<opml/>"
+
+
+async def test_callback_queries_are_answered_once_and_messages_edited() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        sent = await bot.send_message(
+            4, "pick", reply_markup={"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}
+        )
+        query_id = tg.press_button(tg.last_message(4), "a")
+        assert await bot.answer_callback_query(query_id)
+        with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+            await bot.answer_callback_query(query_id)
+        await bot.edit_message_text("picked", chat_id=4, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match=r"(?i)not modified"):
+            await bot.edit_message_text("picked", chat_id=4, message_id=sent.message_id)
+        assert tg.last_message(4)["text"] == "picked"
+
+
+async def test_group_members_and_chat_info() -> None:
+    async with FakeTelegram() as tg, make_bot(tg) as bot:
+        tg.add_chat({"id": -100123, "type": "supergroup", "title": "News"})
+        tg.set_member(-100123, 77, "administrator")
+        assert (await bot.get_chat_member(-100123, 77)).status == "administrator"
+        assert (await bot.get_chat_member(-100123, 78)).status == "member"
+        assert (await bot.get_chat(-100123)).title == "News"
+
+
+async def test_limits_mode_answers_429_past_thirty_messages_a_second() -> None:
+    async with FakeTelegram(limits=TelegramLimits()) as tg, make_bot(tg) as bot:
+        results = await asyncio.gather(
+            *(bot.send_message(1000 + i, "x") for i in range(31)), return_exceptions=True
+        )
+        assert sum(isinstance(r, RetryAfter) for r in results) == 1
+        with pytest.raises(RetryAfter):
+            await bot.send_message(5000, "x")  # a fresh chat, still inside the same second
+        assert tg.limit_hits == 2
+        await asyncio.sleep(1.05)
+        await bot.send_message(1000, "later")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1000, "again")  # same chat within a second
+        assert tg.limit_hits == 3
+
+
+def test_server_runs_in_its_own_thread_for_benchmarks() -> None:
+    async def main(tg: FakeTelegram) -> int:
+        async with make_bot(tg) as bot:
+            await asyncio.gather(*(bot.send_message(i, "x") for i in range(1, 201)))
+        return len(tg.sent())
+
+    with FakeTelegram().in_thread() as tg:
+        assert asyncio.run(main(tg)) == 200
