@@ -9,13 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 DATABASE_URL_ENV = "NEWSBOT_DATABASE_URL"
 CONFIG_PATH_ENV = "NEWSBOT_CONFIG"
 
@@ -29,7 +39,7 @@ class WebhookSettings(_Section):
     listen: str = "0.0.0.0"  # noqa: S104 - a webhook server must listen beyond loopback
     port: int = Field(default=8443, ge=1, le=65535)
     # Name of the environment variable holding the secret token Telegram echoes back.
-    secret_token_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    secret_token_env: str = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     path: str = "telegram"
 
 
@@ -46,6 +56,12 @@ class TelegramSettings(_Section):
     per_chat_interval: float = Field(default=1.0, ge=0)
     group_per_minute: int = Field(default=20, ge=1)
 
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook.url:
+            raise ValueError("webhook.url is required when mode is 'webhook'")
+        return self
+
 
 class SourceSettings(_Section):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -60,6 +76,8 @@ class SourceSettings(_Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        if not urlsplit(value).hostname:
+            raise ValueError(f"{value!r} has no host name")
         return value
 
 
@@ -102,6 +120,12 @@ class LLMSettings(_Section):
     # None: summarise in the article's own language.
     language: str | None = None
     daily_budget: int = Field(default=1000, ge=0)
+    # Structured output: json_schema (OpenAI, recent Ollama/vLLM/llama.cpp), json_object, or none.
+    # A server that rejects it is asked again in plain mode automatically.
+    response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
+    max_output_tokens: int = Field(default=800, ge=64)
+    # LLM outcomes remembered per process, so an item sent to many chats is summarised once.
+    cache_size: int = Field(default=2048, ge=0)
 
 
 class SummarizerSettings(_Section):
@@ -146,14 +170,26 @@ class Settings(_Section):
 
     @field_validator("sources")
     @classmethod
-    def _unique_source_ids(
-        cls, value: tuple[SourceSettings, ...]
-    ) -> tuple[SourceSettings, ...]:
+    def _unique_source_ids(cls, value: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
         seen: set[str] = set()
         for source in value:
             if source.id in seen:
                 raise ValueError(f"duplicate source id {source.id!r}")
             seen.add(source.id)
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_sources_exist(
+        cls, value: tuple[ChannelSettings, ...], info: ValidationInfo
+    ) -> tuple[ChannelSettings, ...]:
+        known = {source.id for source in info.data.get("sources", ())}
+        for index, channel in enumerate(value):
+            unknown = [sid for sid in channel.sources if sid not in known]
+            if unknown:
+                raise ValueError(
+                    f"channel {index} ({channel.chat}): unknown source id {unknown[0]!r}"
+                )
         return value
 
     def source(self, source_id: str) -> SourceSettings | None:
@@ -167,7 +203,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -184,14 +223,24 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
     return merged
 
 
+# Keys whose values must not be echoed in an error message (tokens, passwords in URLs).
+_SECRET_WORDS = ("token", "secret", "password", "key", "url")
+
+
 def _describe(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
     path = ".".join(str(part) for part in first["loc"]) or "(top level)"
     kind = first["type"]
     if kind == "extra_forbidden":
         hint = "unknown key; check its spelling against config/newsbot.example.yaml"
-    else:
+    elif kind == "value_error":
+        hint = str(first["msg"]).removeprefix("Value error, ")
+    elif kind == "missing":
+        hint = "required key is missing"
+    elif any(word in path for word in _SECRET_WORDS):
         hint = first["msg"]
+    else:
+        hint = f"{first['msg']} (got {first['input']!r:.60})"
     more = len(error.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{origin}: {path}: {hint}{suffix}"
@@ -203,6 +252,11 @@ def parse(raw: Mapping[str, Any], environ: Mapping[str, str], origin: str = "con
         return Settings.model_validate(_apply_environment(dict(raw), environ))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin)) from None
+
+
+def config_path(path: str | Path | None, environ: Mapping[str, str]) -> str | Path | None:
+    """The file to load: the explicit path, else $NEWSBOT_CONFIG, else None (defaults)."""
+    return path if path is not None else environ.get(CONFIG_PATH_ENV) or None
 
 
 def load(path: str | Path | None, environ: Mapping[str, str]) -> Settings:
