@@ -1,0 +1,317 @@
+"""Admin broadcasts: one message to every active chat, at Telegram's pace, resumable.
+
+The target list and every outcome live in the store (`broadcast_deliveries`), so a broadcast
+survives a restart: `run` claims unsent targets in leased batches, sends each one through the
+`Pacer`, and records the outcome only after Telegram answered. A target is claimed by one
+instance at a time and marked once, so nobody is messaged twice by a clean run; after a hard
+crash between Telegram's confirmation and our write, at most the messages then in flight repeat.
+
+A producer claims batches into a bounded queue and `concurrency` workers drain it, so slow
+answers overlap and the pacer, not the round trip, sets the rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot import metrics
+from bot.errors import (
+    ChatGoneError,
+    ChatMigratedError,
+    DeliveryRejectedError,
+    RetryLaterError,
+    TelegramUnavailableError,
+)
+from bot.model import Broadcast
+from bot.service.pacing import Pacer
+from bot.service.ports import Messenger
+from bot.store.protocol import Store
+
+log = logging.getLogger(__name__)
+
+# Messages in flight at once; the pacer keeps the rate, this only hides round-trip latency.
+CONCURRENCY = 64
+# Targets leased per claim, and how long a lease lasts before another instance may take over.
+BATCH = 256
+LEASE_SECONDS = 300.0
+# A transient failure (timeout, 5xx) is retried this many times with this back-off base.
+MAX_ATTEMPTS = 3
+RETRY_BASE_SECONDS = 1.0
+# The status message is edited at most this often (seconds).
+PROGRESS_INTERVAL = 3.0
+# The rate shown is measured over this many recent seconds.
+RATE_WINDOW = 10.0
+# Wait this long before looking again when other instances hold every remaining lease.
+IDLE_POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What the status message shows; `finished` is set once, on the final report."""
+
+    broadcast_id: int
+    sent: int
+    blocked: int
+    failed: int
+    remaining: int
+    rate: float
+    eta_seconds: float | None
+    status: str
+    finished: bool = False
+
+
+ProgressCallback = Callable[[Progress], Awaitable[None]]
+
+
+class _RateMeter:
+    """Messages per second over the last `RATE_WINDOW` seconds."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._started = clock()
+        self._marks: deque[float] = deque()
+
+    def tick(self) -> None:
+        self._marks.append(self._clock())
+
+    def rate(self) -> float:
+        now = self._clock()
+        while self._marks and self._marks[0] < now - RATE_WINDOW:
+            self._marks.popleft()
+        span = min(RATE_WINDOW, now - self._started)
+        return len(self._marks) / span if span > 0 else 0.0
+
+
+def progress_of(broadcast: Broadcast, rate: float, *, finished: bool = False) -> Progress:
+    """A progress snapshot from the stored counters and the measured rate."""
+    eta = broadcast.remaining / rate if rate > 0 else None
+    return Progress(
+        broadcast_id=broadcast.id,
+        sent=broadcast.sent,
+        blocked=broadcast.blocked,
+        failed=broadcast.failed,
+        remaining=broadcast.remaining,
+        rate=rate,
+        eta_seconds=0.0 if broadcast.remaining == 0 else eta,
+        status=broadcast.status,
+        finished=finished,
+    )
+
+
+class Broadcaster:
+    """Creates, runs, resumes and cancels broadcasts."""
+
+    def __init__(
+        self,
+        store: Store,
+        messenger: Messenger,
+        pacer: Pacer,
+        *,
+        concurrency: int = CONCURRENCY,
+        batch: int = BATCH,
+        lease_seconds: float = LEASE_SECONDS,
+        progress_interval: float = PROGRESS_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._messenger = messenger
+        self._pacer = pacer
+        self._concurrency = concurrency
+        self._batch = batch
+        self._lease = lease_seconds
+        self._progress_interval = progress_interval
+        self._clock = clock
+        self._cancelled: set[int] = set()
+        self._running: set[int] = set()
+
+    @property
+    def running(self) -> frozenset[int]:
+        """Broadcasts this process is sending right now."""
+        return frozenset(self._running)
+
+    async def create(self, text: str, author_id: int, *, include_groups: bool = False) -> Broadcast:
+        """Store a running broadcast with its target list (every active chat, now)."""
+        broadcast = await self._store.create_broadcast(text, author_id, include_groups)
+        log.info("broadcast %d created with %d targets", broadcast.id, broadcast.remaining)
+        return broadcast
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Stop claiming new targets; in-flight messages finish. False if it was not running."""
+        broadcast = await self._store.get_broadcast(broadcast_id)
+        if broadcast is None or broadcast.status != "running":
+            return False
+        await self._store.set_broadcast_status(broadcast_id, "cancelled")
+        self._cancelled.add(broadcast_id)
+        log.info("broadcast %d cancelled", broadcast_id)
+        return True
+
+    async def run(self, broadcast_id: int, on_progress: ProgressCallback | None = None) -> Progress:
+        """Send every remaining target; returns the final report (also given to `on_progress`)."""
+        broadcast = await self._store.get_broadcast(broadcast_id)
+        if broadcast is None:
+            raise LookupError(f"no broadcast {broadcast_id}")
+        meter = _RateMeter(self._clock)
+        self._running.add(broadcast_id)
+        reporter = (
+            asyncio.create_task(self._report(broadcast_id, meter, on_progress))
+            if on_progress
+            else None
+        )
+        try:
+            if broadcast.status == "running":
+                await self._send_all(broadcast, meter)
+        finally:
+            self._running.discard(broadcast_id)
+            self._cancelled.discard(broadcast_id)
+            if reporter:
+                reporter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reporter
+        final = await self._store.get_broadcast(broadcast_id)
+        assert final is not None
+        report = progress_of(final, meter.rate(), finished=True)
+        self._publish(report)
+        if on_progress:
+            await on_progress(report)
+        return report
+
+    async def _send_all(self, broadcast: Broadcast, meter: _RateMeter) -> None:
+        queue: asyncio.Queue[int] = asyncio.Queue(maxsize=self._batch * 2)
+        html = broadcast.text
+
+        async def worker() -> None:
+            while True:
+                chat_id = await queue.get()
+                try:
+                    if broadcast.id not in self._cancelled:
+                        await self._deliver(broadcast.id, chat_id, html, meter)
+                except Exception:
+                    # The row stays claimed; its lease lapses and it is retried later.
+                    log.exception("broadcast %d: chat %d not recorded", broadcast.id, chat_id)
+                finally:
+                    queue.task_done()
+
+        workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
+        try:
+            while broadcast.id not in self._cancelled:
+                ids = await self._store.claim_broadcast_batch(
+                    broadcast.id, self._batch, self._lease
+                )
+                if not ids:
+                    await queue.join()
+                    current = await self._store.get_broadcast(broadcast.id)
+                    if current is None or current.status != "running":
+                        break
+                    if current.remaining == 0:
+                        await self._store.set_broadcast_status(broadcast.id, "done")
+                        log.info("broadcast %d done", broadcast.id)
+                        break
+                    # Another instance holds the rest; look again when its leases may lapse.
+                    await asyncio.sleep(IDLE_POLL_SECONDS)
+                    continue
+                for chat_id in ids:
+                    await queue.put(chat_id)
+            await queue.join()
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _deliver(self, broadcast_id: int, chat_id: int, html: str, meter: _RateMeter) -> None:
+        """Send to one target until Telegram gives a final answer, then record it."""
+        target = chat_id
+        attempts = 0
+        while True:
+            await self._pacer.acquire(target)
+            try:
+                message_id = await self._messenger.send(target, html)
+            except RetryLaterError as exc:
+                self._pacer.pause(exc.retry_after)
+                continue
+            except ChatMigratedError as exc:
+                await self._store.migrate_chat(target, exc.new_chat_id)
+                target = exc.new_chat_id
+                continue
+            except ChatGoneError as exc:
+                await self._store.set_chat_active(target, False)
+                await self._store.mark_broadcast_delivery(
+                    broadcast_id, target, "blocked", error=str(exc)
+                )
+                return
+            except DeliveryRejectedError as exc:
+                await self._store.mark_broadcast_delivery(
+                    broadcast_id, target, "failed", error=str(exc)
+                )
+                return
+            except TelegramUnavailableError as exc:
+                attempts += 1
+                if attempts >= MAX_ATTEMPTS:
+                    await self._store.mark_broadcast_delivery(
+                        broadcast_id, target, "failed", error=str(exc)
+                    )
+                    return
+                await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+                continue
+            await self._store.mark_broadcast_delivery(
+                broadcast_id, target, "sent", message_id=message_id
+            )
+            meter.tick()
+            return
+
+    async def _report(
+        self, broadcast_id: int, meter: _RateMeter, on_progress: ProgressCallback
+    ) -> None:
+        """Give `on_progress` a fresh snapshot every `progress_interval` seconds."""
+        while True:
+            await asyncio.sleep(self._progress_interval)
+            current = await self._store.get_broadcast(broadcast_id)
+            if current is None:
+                return
+            progress = progress_of(current, meter.rate())
+            self._publish(progress)
+            try:
+                await on_progress(progress)
+            except Exception:
+                # A status message that cannot be edited must not stop the broadcast.
+                log.warning("broadcast %d: progress update failed", broadcast_id, exc_info=True)
+
+    @staticmethod
+    def _publish(progress: Progress) -> None:
+        metrics.set_broadcast_progress(
+            sent=progress.sent,
+            blocked=progress.blocked,
+            failed=progress.failed,
+            remaining=progress.remaining,
+        )
+
+
+def format_progress(progress: Progress) -> str:
+    """The status message text (plain, HTML-safe)."""
+    if progress.finished:
+        head = {
+            "done": "Broadcast finished",
+            "cancelled": "Broadcast cancelled",
+        }.get(progress.status, "Broadcast stopped")
+    else:
+        head = "Broadcasting…"
+    eta = (
+        f"{int(progress.eta_seconds // 60)}m {int(progress.eta_seconds % 60)}s"
+        if progress.eta_seconds is not None
+        else "—"
+    )
+    lines = [
+        f"{head} (#{progress.broadcast_id})",
+        f"sent: {progress.sent}",
+        f"blocked: {progress.blocked}",
+        f"failed: {progress.failed}",
+        f"remaining: {progress.remaining}",
+    ]
+    if not progress.finished:
+        lines += [f"rate: {progress.rate:.1f} msg/s", f"ETA: {eta}"]
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Shared pieces for the delivery, broadcast and admin tests: a real store, a real PTB Bot.
+
+Everything is real except Telegram, which is the fake Bot API server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.store import Store, open_store
+from bot.tg.messenger import TelegramMessenger
+from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram
+
+
+@contextlib.asynccontextmanager
+async def sqlite_store(folder: Path, name: str = "newsbot.db") -> AsyncIterator[Store]:
+    """A fresh migrated SQLite store in `folder`."""
+    store = await open_store(f"sqlite+aiosqlite:///{folder / name}")
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
+@contextlib.asynccontextmanager
+async def bot_for(tg: FakeTelegram, pool: int = 64) -> AsyncIterator[Bot]:
+    """A python-telegram-bot `Bot` talking to the fake server over HTTP."""
+    request = HTTPXRequest(connection_pool_size=pool, read_timeout=10, connect_timeout=5)
+    bot = Bot(DEFAULT_TOKEN, base_url=tg.base_url, request=request)
+    await bot.initialize()
+    try:
+        yield bot
+    finally:
+        await bot.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def messenger_for(tg: FakeTelegram) -> AsyncIterator[TelegramMessenger]:
+    async with bot_for(tg) as bot:
+        yield TelegramMessenger(bot)
+
+
+async def add_private_chats(store: Store, ids: Iterable[int]) -> None:
+    for chat_id in ids:
+        await store.upsert_chat(chat_id, "private")
+
+
+def sends_per_chat(tg: FakeTelegram, text_contains: str | None = None) -> Counter[int | str]:
+    """How many messages Telegram accepted for each chat."""
+    return Counter(
+        call.chat_id
+        for call in tg.sent()
+        if call.chat_id is not None and (text_contains is None or text_contains in call.text)
+    )
