@@ -8,23 +8,27 @@ story, never one site's own phrases. Matching is case-insensitive so lower-cased
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _CALL_TO_ACTION = re.compile(
     r"""
-    \b(?:follow|like|join|support|contact|find)\s+us\b
-    | \bsubscrib(?:e|ing)\b | \bsign\s+up\b | \bnewsletters?\b | \bdonat(?:e|ion)s?\b
-    | \bbecome\s+(?:a|an|our)\s+(?:patron|member|subscriber|supporter)\b
-    | \bshare\s+(?:this|on|via|with\s+your)\b | \bread\s+(?:more|also|next)\b
-    | \bclick\s+here\b | \bcookies?\b | \ball\s+rights\s+reserved\b | ©
-    | \bdownload\s+(?:our|the)\s+app\b | \bturn\s+on\s+notifications\b
-    | \bour\s+(?:telegram|twitter|facebook|instagram|youtube|tiktok|whatsapp)\b
-    | \bstay\s+(?:tuned|informed|up\s+to\s+date)\b | \bmost\s+up-to-date\s+information\b
-    | підпис\w*ся | підпишіться | читайте\s+також | слідкуйте | підтримайте | патрон\w*
-    | подписывайтесь | подпишитесь | читайте\s+также | следите\s+за | поддержите
-    | \babonnier\w* | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | \bteilen\s+sie
-    | síguenos | suscríbete | lee\s+también | comparte\s+(?:esta|en)
+    ©
+    | \b(?:
+        (?:follow|like|join|support|contact|find)\s+us\b
+      | subscrib(?:e|ing)\b | sign\s+up\b | newsletters?\b | donat(?:e|ion)s?\b
+      | become\s+(?:a|an|our)\s+(?:patron|member|subscriber|supporter)\b
+      | share\s+(?:this|on|via|with\s+your)\b | read\s+(?:more|also|next)\b
+      | click\s+here\b | cookies?\b | all\s+rights\s+reserved\b
+      | download\s+(?:our|the)\s+app\b | turn\s+on\s+notifications\b
+      | our\s+(?:telegram|twitter|facebook|instagram|youtube|tiktok|whatsapp)\b
+      | stay\s+(?:tuned|informed|up\s+to\s+date)\b | most\s+up-to-date\s+information\b
+      | підпис\w*ся | підпишіться | читайте\s+також | слідкуйте | підтримайте | патрон\w*
+      | подписывайтесь | подпишитесь | читайте\s+также | следите\s+за | поддержите
+      | abonnier\w* | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | teilen\s+sie
+      | síguenos | suscríbete | lee\s+también | comparte\s+(?:esta|en)
+    )
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,  # matched against lower-cased text: faster than IGNORECASE
 )
 _CREDIT = re.compile(
     r"""^(?:
@@ -107,16 +111,18 @@ def split_label(paragraph: str) -> tuple[str | None, str]:
     return None, paragraph
 
 
-def is_boilerplate(paragraph: str, sentences: list[str]) -> bool:
+def is_boilerplate(paragraph: str, sentences: Sequence[str]) -> bool:
     """True for a paragraph that only promotes, credits or bylines, not news."""
     if _CREDIT.match(paragraph.strip()):
         return True
-    promotional = sum(1 for sentence in sentences if _CALL_TO_ACTION.search(sentence))
+    if not is_promotional(paragraph):
+        return False
+    promotional = sum(1 for sentence in sentences if is_promotional(sentence))
     if not promotional:
         return False
     return len(paragraph.split()) <= _SHORT or 2 * promotional >= len(sentences)
 
 
 def is_promotional(sentence: str) -> bool:
-    """True for a sentence with a call to action: never a key point."""
-    return bool(_CALL_TO_ACTION.search(sentence))
+    """True for text with a call to action (a sentence with one is never a key point)."""
+    return bool(_CALL_TO_ACTION.search(sentence.lower()))

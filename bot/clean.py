@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.boilerplate import BACKGROUND_LABELS, is_boilerplate, split_label
-from bot.sentences import split_sentences
+from bot.sentences import is_lower_case_text, split_sentences
 
 _WORD = re.compile(r"\w+")
+_LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _BULLET = re.compile(r"^\s*(?:[-–—•*·▪►]|\d{1,2}[.)])\s+")
 _TERMINAL = ".!?…:;\"'”»)"
 _COVERED = 0.8  # share of a paragraph's trigrams found elsewhere that makes it a duplicate
@@ -29,9 +33,10 @@ _COMMON_SHINGLE = 25  # a trigram in more paragraphs than this is furniture, not
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """One kept paragraph: text without its label, the label, and whether it is old context."""
+    """A kept paragraph: text without its label, its sentences, label, and if it is old context."""
 
     text: str
+    sentences: tuple[str, ...]
     label: str | None = None
     background: bool = False
 
@@ -59,16 +64,19 @@ def clean_document(text: str) -> CleanedText:
     labelled: list[Paragraph] = []
     boilerplate: list[str] = []
     section: str | None = None
-    for raw in raw_paragraphs(text):
+    paragraphs = raw_paragraphs(text)
+    lower_case = is_lower_case_text("".join(paragraphs[:50]))
+    for raw in paragraphs:
         label, body = split_label(raw)
         if label is not None and not body:
             section = label  # a label on its own line starts a section
             continue
-        if is_boilerplate(body, split_sentences(body)):
+        sentences = tuple(split_sentences(body, lower_case=lower_case))
+        if is_boilerplate(body, sentences):
             boilerplate.append(body)
             continue
         in_background = (label or section) in BACKGROUND_LABELS
-        labelled.append(Paragraph(body, label or section, in_background))
+        labelled.append(Paragraph(body, sentences, label or section, in_background))
     kept = _drop_duplicate_paragraphs(labelled)
     return CleanedText(tuple(_drop_repeated_sentences(kept)), tuple(boilerplate))
 
@@ -95,21 +103,17 @@ def raw_paragraphs(text: str) -> list[str]:
 
 
 def _normalise(text: str) -> str:
-    """Unicode NFC, unified line ends, no control or zero-width characters."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        char
-        if char in "\n\t" or unicodedata.category(char)[0] != "C"
-        else (" " if unicodedata.category(char) == "Cc" else "")
-        for char in text
-    )
+    """Unicode NFC, unified line ends, no control or invisible formatting characters."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAK.sub("\n", text)
+    return _INVISIBLE.sub("", _CONTROL.sub(" ", text))
 
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _shingles(words: list[str]) -> set[tuple[str, ...]]:
+def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
 
@@ -117,28 +121,33 @@ def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Drop exact copies, glued composites (teasers) and fragments contained in another."""
     seen: set[tuple[str, ...]] = set()
     unique: list[Paragraph] = []
+    shingles: list[set[tuple[str, ...]]] = []
     for paragraph in paragraphs:
         key = tuple(_words(paragraph.text))
         if key and key in seen:
             continue
         seen.add(key)
         unique.append(paragraph)
-    shingles = [_shingles(_words(p.text)) for p in unique]
+        shingles.append(_shingles(key))
+    if len(unique) < 2:
+        return unique
     postings: dict[tuple[str, ...], list[int]] = {}
     for index, grams in enumerate(shingles):
         for gram in grams:
             postings.setdefault(gram, []).append(index)
-    composites = {
+    # only a paragraph mostly repeated elsewhere can be a copy or a composite
+    suspects = [
         index
         for index, grams in enumerate(shingles)
-        if _is_composite(index, grams, postings, shingles)
-    }
-    dropped = set(composites)
-    for index, grams in enumerate(shingles):
-        if index in dropped or len(grams) < _MIN_WORDS_TO_COMPARE - 2:
+        if len(grams) >= _MIN_WORDS_TO_COMPARE - 2
+        and sum(len(postings[gram]) > 1 for gram in grams) >= _COVERED * len(grams)
+    ]
+    dropped = {i for i in suspects if _is_composite(i, shingles[i], postings, shingles)}
+    for index in suspects:
+        if index in dropped:
             continue
-        overlaps = _overlaps(index, grams, postings, skip=dropped)
-        for other, shared in overlaps.items():
+        grams = shingles[index]
+        for other, shared in _overlaps(index, grams, postings, skip=dropped).items():
             if shared < _COVERED * len(grams):
                 continue
             mine, theirs = len(grams), len(shingles[other])
@@ -173,9 +182,6 @@ def _is_composite(
     """Covered by other paragraphs together but by no single one: a teaser glued from the body."""
     if len(grams) < _MIN_WORDS_TO_COMPARE:
         return False
-    elsewhere = sum(1 for gram in grams if len(postings[gram]) > 1)
-    if elsewhere < _COVERED * len(grams):
-        return False
     overlaps = _overlaps(index, grams, postings)
     best = max(overlaps.values(), default=0)
     return (
@@ -190,16 +196,16 @@ def _drop_repeated_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
     seen: set[tuple[str, ...]] = set()
     kept: list[Paragraph] = []
     for paragraph in paragraphs:
-        sentences = split_sentences(paragraph.text)
         fresh = []
-        for sentence in sentences:
+        for sentence in paragraph.sentences:
             key = tuple(_words(sentence))
             if len(key) >= 4 and key in seen:
                 continue
             seen.add(key)
             fresh.append(sentence)
-        if len(fresh) == len(sentences):
+        if len(fresh) == len(paragraph.sentences):
             kept.append(paragraph)
         elif fresh:
-            kept.append(Paragraph(" ".join(fresh), paragraph.label, paragraph.background))
+            text = " ".join(fresh)
+            kept.append(Paragraph(text, tuple(fresh), paragraph.label, paragraph.background))
     return kept

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bot.boilerplate import SOURCE_LABELS, is_promotional
 from bot.clean import Paragraph
-from bot.sentences import is_lower_case_text, split_sentences
+from bot.sentences import is_lower_case_text
 
 MAX_POINT_CHARS = 220
 _MIN_POINT_CHARS = 60  # a trimmed point keeps at least this much before its clause boundary
@@ -89,18 +89,24 @@ def shorten(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
 
 def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
     """Complete body sentences (with their weights and vectors) that may become key points."""
-    lower_case = is_lower_case_text(" ".join(p.text for p in paragraphs[:20]))
+    lower_case = is_lower_case_text("".join(p.text for p in paragraphs[:50]))
     raw: list[tuple[str, float]] = []
+    usable: list[tuple[str, float]] = []
     for paragraph in paragraphs:
         if paragraph.label in SOURCE_LABELS:
             continue
         weight = _BACKGROUND_WEIGHT if paragraph.background else 1.0
-        for sentence in split_sentences(paragraph.text, lower_case=lower_case):
-            if _OLD_CONTEXT.match(sentence):
-                raw.append((sentence, weight * _OLD_CONTEXT_WEIGHT))
-            else:
-                raw.append((sentence, weight))
-    usable = [(text, w) for text, w in raw if _is_complete(text, lower_case=lower_case)]
+        promotional = is_promotional(paragraph.text)
+        for sentence in paragraph.sentences:
+            scored = (
+                sentence,
+                weight * _OLD_CONTEXT_WEIGHT if _OLD_CONTEXT.match(sentence) else weight,
+            )
+            raw.append(scored)
+            if _is_complete(sentence, lower_case=lower_case) and not (
+                promotional and is_promotional(sentence)
+            ):
+                usable.append(scored)
     if not usable:  # no proper sentence: fall back to whatever fragments there are
         usable = [(text, w) for text, w in raw if len(text.split()) >= 2]
     stems = [[word[:_STEM] for word in _TOKEN.findall(text.lower())] for text, _ in usable]
@@ -117,13 +123,11 @@ def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
 
 
 def _is_complete(sentence: str, *, lower_case: bool) -> bool:
-    """A whole sentence: enough words, final punctuation, a capital start in cased text, no CTA."""
+    """A whole sentence: enough words, final punctuation, a capital start in cased text."""
     if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
         return False
     first = sentence.lstrip("\"'“‘«„([—–- ")[:1]
-    if not lower_case and not (first.isupper() or first.isdigit()):
-        return False
-    return not is_promotional(sentence)
+    return lower_case or first.isupper() or first.isdigit()
 
 
 def _position_score(rank: int) -> float:

@@ -55,18 +55,13 @@ _MONTHS = _wordset(
 )
 
 _CANDIDATE = re.compile(r"(\.{2,}|…|[.!?]+)([\"'”’»)\]]*)\s+")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _LOWER_TEXT_CAPITALS = 0.005
 
 
 def is_lower_case_text(text: str) -> bool:
     """True when almost no letter is a capital, so capitals cannot mark sentence starts."""
-    letters = capitals = 0
-    for char in text:
-        if char.isalpha():
-            letters += 1
-            capitals += char.isupper()
-    return letters > 0 and capitals / letters < _LOWER_TEXT_CAPITALS
+    letters = sum(map(str.isalpha, text))
+    return letters > 0 and sum(map(str.isupper, text)) < _LOWER_TEXT_CAPITALS * letters
 
 
 def split_sentences(paragraph: str, *, lower_case: bool | None = None) -> list[str]:
@@ -109,8 +104,7 @@ def _is_boundary(text: str, match: re.Match[str], *, lower_case: bool) -> bool:
         return not lower_case and first.isupper()
     if match.group(2):  # closing quote after the dot: 'he said "stop." Then'
         return True
-    before = _WORD_BEFORE.search(text, 0, match.start())
-    word = before.group(1).lstrip("\"'“‘«„([") if before else ""
+    word = text[text.rfind(" ", 0, match.start()) + 1 : match.start()].lstrip("\"'“‘«„([")
     return not _holds_together(word, next_word, lower_case=lower_case)
 
 

@@ -1,0 +1,188 @@
+"""ROUGE and speed of the summariser against Lead-3 on the shared CNN/DailyMail and XSum dev sets.
+
+    .venv/bin/python benchmarks/summaries.py                 # both dev sets, 3 points
+    .venv/bin/python benchmarks/summaries.py --limit 500     # quicker while iterating
+
+CNN/DailyMail text is lower-cased and PTB-tokenised. The summariser gets a light detokenisation
+(brackets, quotes, "n't", spaces before punctuation) so it sees prose; its output is re-tokenised
+the same way before scoring, and Lead-3 (the first three sentences of the same input) goes through
+the same path, so both are scored alike against the references exactly as given. ROUGE is
+rouge-score's F1 with the Porter stemmer; ROUGE-Lsum uses newline-joined sentences.
+
+The summariser is any `bot.summarize.Summarizer`; `build_summarizer` is the place to add other
+backends (e.g. `--backend llm --base-url URL --model NAME`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rouge_score import rouge_scorer
+
+from bot.model import Article
+from bot.sentences import split_sentences
+from bot.summarize import ExtractiveSummarizer, Summarizer, summarize_text
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = (
+    REPO.parent / "shared/data/cnndm/dev.jsonl",
+    REPO.parent / "shared/data/xsum/dev.jsonl",
+)
+METRICS = ("rouge1", "rouge2", "rougeLsum")
+SYNTHETIC_BYTES = 1_000_000
+
+_PTB_BRACKETS = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}"}
+_DETOKENISE = (
+    (re.compile(r"``\s*"), '"'),
+    (re.compile(r"\s*''"), '"'),
+    (re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"([(\[{])\s+"), r"\1"),
+    (re.compile(r"\s+([.,;:!?%)\]}])"), r"\1"),
+)
+_RETOKENISE = (
+    (re.compile(r"(\w)(n't)\b", re.IGNORECASE), r"\1 \2"),
+    (re.compile(r"(\w)('s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1 \2"),
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One article with its reference highlights."""
+
+    article: str
+    references: list[str]
+
+
+@dataclass
+class Result:
+    """Per-system ROUGE sums and per-article timings."""
+
+    totals: dict[str, float]
+    count: int = 0
+
+    def add(self, scores: dict[str, float]) -> None:
+        for metric in METRICS:
+            self.totals[metric] += scores[metric]
+        self.count += 1
+
+    def mean(self, metric: str) -> float:
+        return 100 * self.totals[metric] / max(self.count, 1)
+
+
+def detokenise(text: str) -> str:
+    """PTB-tokenised text → plain prose (case unchanged)."""
+    for token, bracket in _PTB_BRACKETS.items():
+        text = text.replace(token, bracket)
+    for pattern, replacement in _DETOKENISE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def retokenise(text: str) -> str:
+    """Split clitics back off ("don't" → "do n't") so words match the tokenised references."""
+    for pattern, replacement in _RETOKENISE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def read_examples(path: Path, limit: int | None) -> Iterator[Example]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if limit is not None and number >= limit:
+                return
+            row = json.loads(line)
+            highlights = row["highlights"]
+            references = [highlights] if isinstance(highlights, str) else list(highlights)
+            tokenised = path.parent.name == "cnndm"
+            article = detokenise(row["article"]) if tokenised else row["article"]
+            yield Example(article, references)
+
+
+def lead(text: str, points: int) -> list[str]:
+    """The first `points` sentences of the text, split the same way the summariser splits."""
+    return split_sentences(text)[:points]
+
+
+def build_summarizer(args: argparse.Namespace) -> Summarizer:
+    """The backend to benchmark; other backends plug in here."""
+    if args.backend == "extractive":
+        return ExtractiveSummarizer()
+    raise SystemExit(f"unknown backend {args.backend!r}")
+
+
+async def evaluate(
+    path: Path, summarizer: Summarizer, points: int, limit: int | None
+) -> tuple[Result, Result, list[float]]:
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    ours, baseline = Result(dict.fromkeys(METRICS, 0.0)), Result(dict.fromkeys(METRICS, 0.0))
+    timings: list[float] = []
+    for example in read_examples(path, limit):
+        started = time.perf_counter()
+        summary = await summarizer.summarize(Article(text=example.article), max_points=points)
+        timings.append(1000 * (time.perf_counter() - started))
+        reference = "\n".join(example.references)
+        for result, sentences in (
+            (ours, summary.key_points),
+            (baseline, lead(example.article, points)),
+        ):
+            prediction = "\n".join(retokenise(s) for s in sentences)
+            scores = scorer.score(reference, prediction)
+            result.add({metric: scores[metric].fmeasure for metric in METRICS})
+    return ours, baseline, timings
+
+
+def time_enormous(paths: list[Path], summarize: Callable[[str], object]) -> tuple[int, float]:
+    """Summarise ~1 MB of real prose glued together; return its size and the seconds it took."""
+    parts: list[str] = []
+    size = 0
+    while size < SYNTHETIC_BYTES:
+        for path in paths:
+            for example in read_examples(path, None):
+                parts.append(example.article)
+                size += len(example.article.encode("utf-8")) + 1
+                if size >= SYNTHETIC_BYTES:
+                    break
+            if size >= SYNTHETIC_BYTES:
+                break
+    text = "\n".join(parts)
+    started = time.perf_counter()
+    summarize(text)
+    return len(text.encode("utf-8")), time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, action="append", help="a dev.jsonl (repeatable)")
+    parser.add_argument("--limit", type=int, help="only the first N articles of each file")
+    parser.add_argument("--points", type=int, default=3, help="key points per summary")
+    parser.add_argument("--backend", default="extractive", choices=["extractive"])
+    args = parser.parse_args()
+    paths = args.data or list(DEFAULT_DATA)
+    summarizer = build_summarizer(args)
+    print(f"{'dataset':<8} {'system':<10} {'n':>5} {'R-1':>6} {'R-2':>6} {'R-Lsum':>6}  timing")
+    for path in paths:
+        name = path.parent.name
+        ours, baseline, timings = asyncio.run(evaluate(path, summarizer, args.points, args.limit))
+        ordered = sorted(timings)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+        median = statistics.median(ordered) if ordered else 0.0
+        for label, result, timing in (
+            (f"ours@{args.points}", ours, f"median {median:.2f} ms, p95 {p95:.2f} ms"),
+            (f"lead-{args.points}", baseline, ""),
+        ):
+            scores = " ".join(f"{result.mean(metric):6.2f}" for metric in METRICS)
+            print(f"{name:<8} {label:<10} {result.count:>5} {scores}  {timing}")
+    size, seconds = time_enormous(paths, summarize_text)
+    print(f"enormous text: {size / 1e6:.2f} MB summarised in {seconds:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
