@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,8 +43,15 @@ class SQLBase:
         module = postgresql if self._dialect == "postgresql" else sqlite
         return module.insert(table)
 
-    def _lock(self, query: Select[Any], table: Table) -> Select[Any]:
-        """Skip rows another instance is claiming right now (PostgreSQL; SQLite has one writer)."""
+    def _claimable(self, query: Select[Any], table: Table) -> Select[Any]:
+        """The rows `query` picks, for `column.in_(...)` in a claiming UPDATE.
+
+        PostgreSQL skips rows another instance is claiming right now (SQLite has one writer).
+        The pick is a materialised CTE so it is evaluated once: as a plain `IN (subquery)` the
+        planner may rescan it after the UPDATE changed the first rows, and the LIMIT then lets
+        more rows through than asked for.
+        """
         if self._dialect == "postgresql":
-            return query.with_for_update(skip_locked=True, of=table)
-        return query
+            query = query.with_for_update(skip_locked=True, of=table)
+        picked = query.cte(f"claim_{table.name}").prefix_with("MATERIALIZED")
+        return select(*picked.c)

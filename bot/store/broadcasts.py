@@ -87,7 +87,7 @@ class BroadcastsMixin(SQLBase):
             update(broadcast_deliveries)
             .where(
                 _TARGET.broadcast_id == broadcast_id,
-                _TARGET.chat_id.in_(self._lock(query, broadcast_deliveries).scalar_subquery()),
+                _TARGET.chat_id.in_(self._claimable(query, broadcast_deliveries)),
             )
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(_TARGET.chat_id)

@@ -105,7 +105,7 @@ class FeedsMixin(SQLBase):
             exists().where(subscriptions.c.feed_id == feeds.c.id),
             exists().where(channel_routes.c.feed_id == feeds.c.id, channel_routes.c.active),
         )
-        due = self._lock(
+        due = self._claimable(
             select(feeds.c.id)
             .where(
                 feeds.c.active.is_(True),
@@ -119,7 +119,7 @@ class FeedsMixin(SQLBase):
         )
         statement = (
             update(feeds)
-            .where(feeds.c.id.in_(due.scalar_subquery()))
+            .where(feeds.c.id.in_(due))
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(*feeds.c)
         )

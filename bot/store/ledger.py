@@ -92,7 +92,7 @@ class LedgerMixin(SQLBase):
             query = query.where(chats.c.delivery_mode == "instant")
         statement = (
             update(deliveries)
-            .where(deliveries.c.id.in_(self._lock(query, deliveries).scalar_subquery()))
+            .where(deliveries.c.id.in_(self._claimable(query, deliveries)))
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(*deliveries.c)
         )
