@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.errors import StoreError
 from bot.model import (
     ChatSettings,
     DeliveryRequest,
@@ -39,11 +40,14 @@ async def test_upsert_chat_creates_then_refreshes_and_reactivates(store: Store) 
         "Ann",
         "en",
     )
-    assert created.active and created.settings == ChatSettings()
+    assert created.active
+    assert created.settings == ChatSettings()
     await store.set_chat_active(10, False)
     assert (await store.get_chat(10)).active is False  # type: ignore[union-attr]
     again = await store.upsert_chat(10, "private", None, None)
-    assert again.title == "Ann" and again.language == "en" and again.active
+    assert again.title == "Ann"
+    assert again.language == "en"
+    assert again.active
     kept = await store.upsert_chat(10, "private", reactivate=False)
     assert kept.active
 
@@ -52,7 +56,8 @@ async def test_blocked_chat_stays_inactive_when_reactivation_is_not_asked(store:
     await store.upsert_chat(11, "private")
     await store.set_chat_active(11, False)
     chat = await store.upsert_chat(11, "private", "New name", reactivate=False)
-    assert chat.active is False and chat.title == "New name"
+    assert chat.active is False
+    assert chat.title == "New name"
     assert await store.active_chat_ids() == []
 
 
@@ -67,7 +72,8 @@ async def test_settings_round_trip(store: Store) -> None:
     )
     await store.update_chat_settings(12, wanted)
     chat = await store.get_chat(12)
-    assert chat is not None and chat.settings == wanted
+    assert chat is not None
+    assert chat.settings == wanted
     assert [c.id for c in await store.digest_chats()] == [12]
 
 
@@ -106,9 +112,12 @@ async def test_migrated_group_keeps_subscriptions_ledger_and_broadcast_targets(
     await store.migrate_chat(-5, -1005)
     assert await store.get_chat(-5) is None
     chat = await store.get_chat(-1005)
-    assert chat is not None and chat.kind == "supergroup" and chat.title == "Club"
+    assert chat is not None
+    assert chat.kind == "supergroup"
+    assert chat.title == "Club"
     (subscription,) = await store.list_subscriptions(-1005)
-    assert subscription.include == ("war",) and subscription.exclude == ("sport",)
+    assert subscription.include == ("war",)
+    assert subscription.exclude == ("sport",)
     assert (await store.get_delivery(-1005, item_id)) is not None
     assert await store.claim_broadcast_batch(broadcast.id, 10, 30) == [-1005]
 
@@ -119,7 +128,9 @@ async def test_migrated_group_keeps_subscriptions_ledger_and_broadcast_targets(
 async def test_get_or_create_feed_is_idempotent_and_keeps_known_title(store: Store) -> None:
     first = await store.get_or_create_feed("https://e.org/rss", "E", "e")
     second = await store.get_or_create_feed("https://e.org/rss")
-    assert first == second and second.title == "E" and second.source_id == "e"
+    assert first == second
+    assert second.title == "E"
+    assert second.source_id == "e"
     assert await store.get_feed(first.id) == first
     assert await store.get_feed_by_url("https://e.org/rss") == first
     assert await store.get_feed_by_url("https://other.org/rss") is None
@@ -149,7 +160,9 @@ async def test_due_feed_is_claimed_once_until_saved_or_expired(store: Store) -> 
     )
     await store.save_feed_state(feed_id, state, title="Renamed")
     saved = await store.get_feed(feed_id)
-    assert saved is not None and saved.state == state and saved.title == "Renamed"
+    assert saved is not None
+    assert saved.state == state
+    assert saved.title == "Renamed"
     assert await store.claim_due_feeds(10, 60, now=T0 + timedelta(minutes=9)) == []
     assert len(await store.claim_due_feeds(10, 60, now=T0 + timedelta(minutes=10))) == 1
     assert [f.id for f in await store.failing_feeds()] == [feed_id]
@@ -182,8 +195,10 @@ async def test_subscribe_is_idempotent_and_lists_with_titles_and_filters(store: 
     assert await store.set_filters(1, feed_id, ["ukraine", "nato"], ["football"]) is True
     assert await store.set_filters(1, 999_999, ["x"], []) is False
     (subscription,) = await store.list_subscriptions(1)
-    assert subscription.feed_title == "Example" and subscription.feed_url.endswith("/rss")
-    assert subscription.include == ("ukraine", "nato") and subscription.exclude == ("football",)
+    assert subscription.feed_title == "Example"
+    assert subscription.feed_url.endswith("/rss")
+    assert subscription.include == ("ukraine", "nato")
+    assert subscription.exclude == ("football",)
     assert subscription.thread_id == 8
     assert await store.count_subscriptions(1) == 1
     assert await store.unsubscribe(1, feed_id) is True
@@ -201,7 +216,8 @@ async def test_subscribers_are_active_chats_with_their_settings(store: Store) ->
     await store.set_filters(3, feed_id, ["a"], ["b"])
     subscribers = await store.subscribers(feed_id)
     assert [s.chat_id for s in subscribers] == [1, 3]
-    assert subscribers[1].settings.points == 2 and subscribers[1].include == ("a",)
+    assert subscribers[1].settings.points == 2
+    assert subscribers[1].include == ("a",)
 
 
 async def test_channel_routes_add_list_deactivate_remove(store: Store) -> None:
@@ -227,7 +243,7 @@ async def test_channel_routes_add_list_deactivate_remove(store: Store) -> None:
 
 
 async def test_item_is_new_once_per_feed(store: Store) -> None:
-    feed_id, item_id = await _feed_with_item(store)
+    feed_id, _item_id = await _feed_with_item(store)
     assert await store.add_item(feed_id, "guid-1", title="A story") is None
     other = await store.get_or_create_feed("https://other.org/rss")
     assert await store.add_item(other.id, "guid-1") is not None
@@ -247,7 +263,8 @@ async def test_cross_feed_duplicate_by_url_or_normalised_title_within_window(
         "https://news.org/x", None, since=T0, exclude_feed_id=other.id
     )
     by_title = await store.find_duplicate(None, "markets fall — what now", since=T0)
-    assert by_url == first and by_title == first
+    assert by_url == first
+    assert by_title == first
     assert await store.find_duplicate("https://news.org/x", None, since=later) is None
     assert (
         await store.find_duplicate("https://news.org/x", None, T0, exclude_feed_id=feed.id) is None
@@ -288,27 +305,31 @@ async def test_summary_round_trips_and_latest_lists_newest_summarised_first(
 
 
 async def test_enqueue_is_idempotent_per_chat_and_item(store: Store) -> None:
-    feed_id, item_id = await _feed_with_item(store)
+    _feed_id, item_id = await _feed_with_item(store)
     for chat_id in range(1, 6):
         await store.upsert_chat(chat_id, "private")
     requests = [DeliveryRequest(c, item_id) for c in range(1, 6)]
     assert await store.enqueue_deliveries(requests) == 5
-    assert await store.enqueue_deliveries(requests + [DeliveryRequest(1, item_id)]) == 0
+    assert await store.enqueue_deliveries([*requests, DeliveryRequest(1, item_id)]) == 0
     assert len(await store.pending_deliveries(3)) == 1
 
 
 async def test_claimed_delivery_is_not_claimed_again_until_its_lease_lapses(store: Store) -> None:
-    feed_id, item_id = await _feed_with_item(store)
+    _feed_id, item_id = await _feed_with_item(store)
     await store.upsert_chat(1, "private")
     await store.enqueue_deliveries([DeliveryRequest(1, item_id, thread_id=4)], now=T0)
     (claimed,) = await store.claim_deliveries(10, 30, now=T0)
-    assert claimed.chat_id == 1 and claimed.thread_id == 4 and claimed.state == "pending"
+    assert claimed.chat_id == 1
+    assert claimed.thread_id == 4
+    assert claimed.state == "pending"
     assert await store.claim_deliveries(10, 30, now=T0 + timedelta(seconds=29)) == []
     (again,) = await store.claim_deliveries(10, 30, now=T0 + timedelta(seconds=31))
     assert again.id == claimed.id
     await store.mark_sent(again.id, 555)
     sent = await store.get_delivery(1, item_id)
-    assert sent is not None and sent.state == "sent" and sent.message_id == 555
+    assert sent is not None
+    assert sent.state == "sent"
+    assert sent.message_id == 555
     assert await store.claim_deliveries(10, 30, now=T0 + timedelta(hours=1)) == []
 
 
@@ -330,15 +351,18 @@ async def test_failed_delivery_waits_for_retry_then_fails_for_good(store: Store)
     await store.mark_failed(claimed.id, "HTTP 500", retry_at=T0 + timedelta(minutes=1), now=T0)
     assert await store.claim_deliveries(1, 30, now=T0 + timedelta(seconds=59)) == []
     (retry,) = await store.claim_deliveries(1, 30, now=T0 + timedelta(minutes=1))
-    assert retry.attempts == 1 and retry.last_error == "HTTP 500"
+    assert retry.attempts == 1
+    assert retry.last_error == "HTTP 500"
     await store.mark_failed(retry.id, "400 Bad Request")
     final = await store.get_delivery(1, item_id)
-    assert final is not None and final.state == "failed" and final.attempts == 2
+    assert final is not None
+    assert final.state == "failed"
+    assert final.attempts == 2
     assert await store.claim_deliveries(1, 30, now=T0 + timedelta(days=1)) == []
 
 
 async def test_skipped_and_inactive_chats_are_not_claimed(store: Store) -> None:
-    feed_id, item_id = await _feed_with_item(store)
+    _feed_id, item_id = await _feed_with_item(store)
     await store.upsert_chat(1, "private")
     await store.upsert_chat(2, "private")
     await store.enqueue_deliveries([DeliveryRequest(1, item_id), DeliveryRequest(2, item_id)])
@@ -347,11 +371,13 @@ async def test_skipped_and_inactive_chats_are_not_claimed(store: Store) -> None:
     assert claimed.chat_id == 1
     await store.mark_skipped(claimed.id, "filtered")
     skipped = await store.get_delivery(1, item_id)
-    assert skipped is not None and skipped.state == "skipped" and skipped.last_error == "filtered"
+    assert skipped is not None
+    assert skipped.state == "skipped"
+    assert skipped.last_error == "filtered"
 
 
 async def test_digest_chats_rows_wait_for_the_digest(store: Store) -> None:
-    feed_id, item_id = await _feed_with_item(store)
+    _feed_id, item_id = await _feed_with_item(store)
     await store.upsert_chat(1, "private")
     await store.update_chat_settings(1, ChatSettings(delivery_mode="digest"))
     await store.enqueue_deliveries([DeliveryRequest(1, item_id)])
@@ -414,7 +440,9 @@ async def test_broadcast_resumes_after_restart_without_repeating_anyone(store_ur
     second = await open_store(store_url)
     await second.recover(now=datetime.now(UTC) + timedelta(seconds=2))
     (unfinished,) = await second.unfinished_broadcasts()
-    assert unfinished.id == broadcast.id and unfinished.sent == 4 and unfinished.remaining == 6
+    assert unfinished.id == broadcast.id
+    assert unfinished.sent == 4
+    assert unfinished.remaining == 6
     rest = await second.claim_broadcast_batch(broadcast.id, 100, 30)
     assert rest == list(range(5, 11))
     await second.aclose()
@@ -475,7 +503,7 @@ async def test_stats_count_what_admins_see(store: Store) -> None:
     await store.subscribe(-2, feed_id)
     await store.save_feed_state(feed_id, FeedState(consecutive_failures=1))
     await store.enqueue_deliveries([DeliveryRequest(1, item_id), DeliveryRequest(-2, item_id)])
-    (first, second) = await store.claim_deliveries(10, 30)
+    (first, _second) = await store.claim_deliveries(10, 30)
     await store.mark_sent(first.id, 1)
     stats = await store.stats()
     assert (stats.chats, stats.active_chats, stats.private_chats) == (3, 3, 1)
@@ -486,7 +514,5 @@ async def test_stats_count_what_admins_see(store: Store) -> None:
 
 
 async def test_bad_url_is_a_store_error() -> None:
-    from bot.errors import StoreError
-
     with pytest.raises(StoreError, match="unsupported driver"):
         await open_store("mysql://localhost/x")
