@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bot import __version__
 from bot.errors import NewsbotError
 
-_COMMAND_MODULES = ("bot.cli.summarize", "bot.cli.db", "bot.cli.config")
+_COMMAND_MODULES = ("bot.cli.summarize", "bot.cli.db", "bot.cli.config", "bot.cli.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

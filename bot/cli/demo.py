@@ -1,0 +1,49 @@
+"""`newsbot demo [--html FILE]`: the offline tour — no token, no network, real pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, SummarizerSettings
+from bot.demo import SampleServer, demo_settings, preview_page, run_cycle
+from bot.errors import InputError
+from bot.render import render_text
+
+_RULE = "─" * 60
+
+
+def register(subparsers: Any) -> None:
+    """Add the `demo` command."""
+    parser = subparsers.add_parser(
+        "demo", help="poll bundled sample feeds offline and print the posts a channel would get"
+    )
+    parser.add_argument("--html", metavar="FILE", help="also write an HTML preview of the posts")
+    parser.add_argument(
+        "--points", type=int, default=4, choices=range(1, 9), metavar="N", help="key points (1-8)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the samples on loopback, run one poll → summarise → render cycle, print the posts."""
+    base = Settings(summarizer=SummarizerSettings(max_points=args.points))
+    with SampleServer() as server:
+        settings = demo_settings(server.base_url, base)
+        posts = asyncio.run(run_cycle(settings))
+    if not posts:
+        raise InputError("the sample feeds produced no posts")
+    print(
+        f"newsbot demo: polled {len(settings.sources)} sample feeds served from {server.base_url}; "
+        f"{len(posts)} posts for the channel:\n"
+    )
+    for number, post in enumerate(posts, start=1):
+        print(f"{_RULE}\n{number}/{len(posts)} · {post.source}\n{_RULE}")
+        print(render_text(post.summary))
+    if args.html:
+        path = Path(args.html)
+        path.write_text(preview_page(posts), encoding="utf-8")
+        print(f"HTML preview written to {path}")
+    return 0
