@@ -128,7 +128,7 @@ class LLMUnavailableError(SummarizerError):
 class LLMOutputError(SummarizerError):
     """The LLM answered, but not with the JSON object we asked for."""
 
-    reason = "invalid"
+    reason = "invalid_output"
 
 
 class UngroundedSummaryError(SummarizerError):

@@ -97,8 +97,24 @@ LLM_FALLBACKS = Counter(
     ["reason"],
     registry=REGISTRY,
 )
-"""An LLM summary fell back; label `reason`: timeout, http_error, invalid_output, budget,
-unfaithful or other."""
+"""An LLM summary fell back; label `reason`: timeout, connection, rate_limited, server_error,
+http_error, invalid_output, ungrounded, budget, busy (no free slot in time) or other."""
+
+LLM_REQUESTS = Counter(
+    "newsbot_llm_requests",
+    "Requests sent to the LLM endpoint, by outcome: ok (an answer arrived) or failed.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+"""One chat-completion request; cache hits and budget refusals send none."""
+
+LLM_REQUEST_SECONDS = Histogram(
+    "newsbot_llm_request_seconds",
+    "Time waiting for the LLM endpoint, including failed requests.",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60),
+    registry=REGISTRY,
+)
+"""Latency of one chat-completion request."""
 
 LAST_POLL_CYCLE = Gauge(
     "newsbot_last_poll_cycle_timestamp_seconds",

@@ -1,0 +1,1 @@
+"""Optional LLM summaries through any OpenAI-compatible endpoint (see `LLMSummarizer`)."""
