@@ -1,0 +1,357 @@
+"""Send what the ledger holds: pending posts oldest first, and daily digests at HH:MM.
+
+Each ledger row is claimed (leased) before sending and marked sent with Telegram's message id
+only after Telegram confirmed, so a clean run never posts an item twice to a chat. A chat's rows
+go out one after another (the pacer spaces them); different chats go out concurrently.
+
+What Telegram answers decides the row's fate (the mapping itself is in `bot.tg.messenger`):
+chat gone → the chat and its routes are switched off and its rows skipped; migrated → the
+supergroup id takes over and we resend there; 429 → every sender pauses and we retry; a
+rejected message → failed for good; a transient failure → retried later with back-off, a
+bounded number of times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import metrics
+from bot.errors import (
+    ChatGoneError,
+    ChatMigratedError,
+    DeliveryError,
+    DeliveryRejectedError,
+    RetryLaterError,
+    TelegramUnavailableError,
+)
+from bot.model import Chat, Delivery, Item, Summary
+from bot.render import render_digest, render_html
+from bot.service.pacing import Pacer
+from bot.service.ports import Messenger
+from bot.store.protocol import Store
+
+log = logging.getLogger(__name__)
+
+# Rows claimed per pass, chats sent to at once, and how long a claim lasts (seconds).
+BATCH = 200
+CONCURRENCY = 16
+LEASE_SECONDS = 120.0
+# A transient failure is retried after RETRY_BASE * 2**attempts, up to MAX_ATTEMPTS attempts.
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(seconds=30)
+# Stories first seen this far apart still count as the same story ("also: …").
+DUPLICATE_WINDOW = timedelta(hours=48)
+# The digest goes out when the chat's local time is within this window after its HH:MM.
+DIGEST_WINDOW = timedelta(minutes=10)
+
+Now = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one pass did."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    gone_chats: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How one chat wants its posts."""
+
+    points: int
+    link_preview: bool
+    hashtags: bool = False
+
+
+class Deliverer:
+    """Drains the delivery ledger through the pacer and the messenger."""
+
+    def __init__(
+        self,
+        store: Store,
+        messenger: Messenger,
+        pacer: Pacer,
+        *,
+        batch: int = BATCH,
+        concurrency: int = CONCURRENCY,
+        lease_seconds: float = LEASE_SECONDS,
+        now: Now = utcnow,
+    ) -> None:
+        self._store = store
+        self._messenger = messenger
+        self._pacer = pacer
+        self._batch = batch
+        self._concurrency = concurrency
+        self._lease = lease_seconds
+        self._now = now
+        self._feed_names: dict[int, str] = {}
+
+    # -- instant delivery ---------------------------------------------------------------------
+
+    async def deliver_pending(self) -> DeliveryReport:
+        """Send every claimable pending row (instant-mode chats), oldest first."""
+        report = DeliveryReport()
+        while rows := await self._store.claim_deliveries(self._batch, self._lease):
+            await self._deliver_batch(rows, report)
+        return report
+
+    async def _deliver_batch(self, rows: list[Delivery], report: DeliveryReport) -> None:
+        items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
+        by_chat: dict[int, list[Delivery]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_id].append(row)
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one_chat(chat_rows: list[Delivery]) -> None:
+            async with limit:
+                await self._deliver_chat(chat_rows, items, report)
+
+        await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
+
+    async def _deliver_chat(
+        self, rows: list[Delivery], items: dict[int, Item], report: DeliveryReport
+    ) -> None:
+        chat_id = rows[0].chat_id
+        try:
+            for position, row in enumerate(rows):
+                item = items.get(row.item_id)
+                if item is None or item.summary is None:
+                    await self._skip(row, "item has no summary", report)
+                    continue
+                options = await self._options(chat_id, item)
+                html = render_html(
+                    item.summary,
+                    hashtags=(self._tag(item.summary),) if options.hashtags else (),
+                    also=await self._also(item),
+                    max_points=options.points,
+                )
+                try:
+                    message_id, chat_id = await self._send(
+                        chat_id, html, row.thread_id, options.link_preview
+                    )
+                except ChatGoneError as exc:
+                    await self._chat_gone(chat_id, str(exc), rows[position:], report)
+                    return
+                except DeliveryRejectedError as exc:
+                    await self._store.mark_failed(row.id, str(exc))
+                    self._count(report, "failed")
+                    continue
+                except TelegramUnavailableError as exc:
+                    await self._retry_later(row, str(exc), report)
+                    continue
+                await self._store.mark_sent(row.id, message_id)
+                self._count(report, "sent")
+        except Exception:
+            # Unclaimed rows' leases lapse and they are re-driven; never let one chat kill the pass.
+            log.exception("delivery to chat %d failed unexpectedly", chat_id)
+
+    async def _send(
+        self, chat_id: int, html: str, thread_id: int | None, link_preview: bool
+    ) -> tuple[int, int]:
+        """Send, waiting out 429s and following migrations; (message id, final chat id)."""
+        while True:
+            await self._pacer.acquire(chat_id)
+            try:
+                message_id = await self._messenger.send(
+                    chat_id, html, thread_id=thread_id, link_preview=link_preview
+                )
+            except RetryLaterError as exc:
+                self._pacer.pause(exc.retry_after)
+            except ChatMigratedError as exc:
+                log.info("chat %d migrated to %d", chat_id, exc.new_chat_id)
+                await self._store.migrate_chat(chat_id, exc.new_chat_id)
+                chat_id = exc.new_chat_id
+            else:
+                return message_id, chat_id
+
+    async def _chat_gone(
+        self, chat_id: int, reason: str, rows: Sequence[Delivery], report: DeliveryReport
+    ) -> None:
+        log.info("chat %d is gone (%s): deactivated", chat_id, reason)
+        await self._store.set_chat_active(chat_id, False)
+        await self._store.deactivate_routes(chat_id)
+        report.gone_chats.append(chat_id)
+        for row in rows:
+            await self._store.mark_skipped(row.id, f"chat gone: {reason}")
+            metrics.DELIVERIES.labels("blocked").inc()
+            report.skipped += 1
+
+    async def _retry_later(self, row: Delivery, error: str, report: DeliveryReport) -> None:
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._store.mark_failed(row.id, error)
+            self._count(report, "failed")
+            return
+        retry_at = self._now() + RETRY_BASE * 2 ** (attempts - 1)
+        await self._store.mark_failed(row.id, error, retry_at=retry_at)
+        report.retried += 1
+
+    async def _skip(self, row: Delivery, reason: str, report: DeliveryReport) -> None:
+        await self._store.mark_skipped(row.id, reason)
+        self._count(report, "skipped")
+
+    @staticmethod
+    def _count(report: DeliveryReport, outcome: str) -> None:
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        metrics.DELIVERIES.labels(outcome).inc()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    async def _options(self, chat_id: int, item: Item) -> RenderOptions:
+        """A channel route's options, else the chat's own settings."""
+        chat = await self._store.get_chat(chat_id)
+        if chat is not None and chat.kind == "channel":
+            for route in await self._store.list_routes(chat_id):
+                if route.feed_id == item.feed_id:
+                    o = route.options
+                    return RenderOptions(o.points, o.link_preview, o.hashtags)
+        settings = chat.settings if chat is not None else None
+        if settings is None:
+            return RenderOptions(points=4, link_preview=False)
+        return RenderOptions(settings.points, settings.link_preview)
+
+    async def _also(self, item: Item) -> tuple[str, ...]:
+        """The other source of the same story, when another feed carried it too."""
+        since = (item.first_seen or self._now()) - DUPLICATE_WINDOW
+        other = await self._store.find_duplicate(
+            item.url, item.title, since, exclude_feed_id=item.feed_id
+        )
+        if other is None:
+            return ()
+        name = await self.feed_name(other.feed_id)
+        return (name,) if name else ()
+
+    async def feed_name(self, feed_id: int) -> str:
+        """A feed's display name (cached): its title, else its URL."""
+        if feed_id not in self._feed_names:
+            feed = await self._store.get_feed(feed_id)
+            self._feed_names[feed_id] = (feed.title or feed.url) if feed else ""
+        return self._feed_names[feed_id]
+
+    async def note_duplicate(self, chat_id: int, original: Item, other_feed_id: int) -> bool:
+        """The same story came from another feed: True if the chat already has `original`.
+
+        A post already sent gains "Also: <other source>" by an edit; a pending one will find
+        the other source itself when it is rendered.
+        """
+        row = await self._store.get_delivery(chat_id, original.id)
+        if row is None or row.state not in ("pending", "sent"):
+            return False
+        if row.state == "sent" and row.message_id is not None and original.summary is not None:
+            options = await self._options(chat_id, original)
+            name = await self.feed_name(other_feed_id)
+            html = render_html(
+                original.summary,
+                hashtags=(self._tag(original.summary),) if options.hashtags else (),
+                also=(name,) if name else (),
+                max_points=options.points,
+            )
+            try:
+                await self._messenger.edit(chat_id, row.message_id, html)
+            except DeliveryError as exc:
+                log.info("could not add 'also' to chat %d's post: %s", chat_id, exc)
+        return True
+
+    @staticmethod
+    def _tag(summary: Summary) -> str:
+        return summary.original_source or summary.publisher or summary.source
+
+    # -- digests ------------------------------------------------------------------------------
+
+    async def send_digests(self) -> int:
+        """Send each digest chat whose HH:MM has just come its pending posts; messages sent."""
+        now = self._now()
+        sent = 0
+        for chat in await self._store.digest_chats():
+            if digest_due(chat, now):
+                sent += await self.send_digest(chat)
+        return sent
+
+    async def send_digest(self, chat: Chat) -> int:
+        """Pack a chat's pending posts into as few messages as the length limit allows."""
+        rows = await self._store.claim_deliveries(
+            self._batch, self._lease, chat_id=chat.id, include_digest=True
+        )
+        if not rows:
+            return 0
+        items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
+        ready = [(r, items[r.item_id].summary) for r in rows if r.item_id in items]
+        summaries = [s for _, s in ready if s is not None]
+        batches = _digest_batches([r for r, s in ready if s is not None], summaries, chat)
+        report = DeliveryReport()
+        for html, batch_rows in batches:
+            try:
+                message_id, _ = await self._send(
+                    chat.id, html, batch_rows[0].thread_id, chat.settings.link_preview
+                )
+            except ChatGoneError as exc:
+                await self._chat_gone(chat.id, str(exc), rows, report)
+                return report.sent
+            except (DeliveryRejectedError, TelegramUnavailableError) as exc:
+                for row in batch_rows:
+                    await self._retry_later(row, str(exc), report)
+                continue
+            await self._store.mark_sent_many([(r.id, message_id) for r in batch_rows])
+            report.sent += 1
+            metrics.DELIVERIES.labels("sent").inc(len(batch_rows))
+        return report.sent
+
+
+def _digest_batches(
+    rows: list[Delivery], summaries: list[Summary], chat: Chat
+) -> list[tuple[str, list[Delivery]]]:
+    """The digest's messages, each with the ledger rows it carries, in order.
+
+    Grows a group while `render_digest` still fits it in one message; a group is never more
+    than one message's worth, so this stays linear in the number of posts.
+    """
+    points = chat.settings.points
+    batches: list[tuple[str, list[Delivery]]] = []
+    group: list[Summary] = []
+    owners: list[Delivery] = []
+    rendered = ""
+    for row, summary in zip(rows, summaries, strict=True):
+        attempt = render_digest([*group, summary], max_points=points)
+        if len(attempt) == 1 or not group:
+            group, rendered = [*group, summary], attempt[0]
+            owners.append(row)
+            continue
+        batches.append((rendered, owners))
+        group, owners = [summary], [row]
+        rendered = render_digest(group, max_points=points)[0]
+    if group:
+        batches.append((rendered, owners))
+    return batches
+
+
+def digest_due(chat: Chat, now: datetime) -> bool:
+    """Whether `now` falls within `DIGEST_WINDOW` after the chat's local HH:MM."""
+    try:
+        zone = ZoneInfo(chat.settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    try:
+        hour, minute = (int(part) for part in chat.settings.digest_time.split(":", 1))
+        at = time(hour, minute)
+    except ValueError:
+        return False
+    local = now.astimezone(zone)
+    start = datetime.combine(local.date(), at, tzinfo=zone)
+    if start > local:
+        start -= timedelta(days=1)
+    return local - start < DIGEST_WINDOW
