@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from bot.config import FetchSettings
 from bot.feeds.fetch import Fetcher
-from bot.model import RouteOptions
+from bot.model import Chat, ChatSettings, RouteOptions
 from bot.service.deliver import Deliverer, digest_due
 from bot.service.pacing import Limits, Pacer
 from bot.service.poll import ALERT_AFTER_FAILURES, FeedSource, Poller, passes_filter
@@ -285,8 +285,6 @@ async def test_a_digest_packs_pending_posts_into_few_messages_at_its_time(
 
 
 def test_digest_is_due_only_just_after_its_local_time() -> None:
-    from bot.model import Chat, ChatSettings
-
     chat = Chat(801, "private", settings=ChatSettings(digest_time="08:00", timezone="Europe/Kyiv"))
     assert digest_due(chat, datetime(2026, 6, 1, 5, 3, tzinfo=UTC))  # 08:03 in Kyiv (UTC+3)
     assert not digest_due(chat, datetime(2026, 6, 1, 8, 3, tzinfo=UTC))
