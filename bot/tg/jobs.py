@@ -1,0 +1,158 @@
+"""Background work on PTB's job queue: polling, delivery, digests, pruning, start-up recovery.
+
+Periodic jobs run only on the leader (the store's leader lease; on SQLite the one instance is
+always the leader), and a job that is still running when its next tick comes is skipped rather
+than stacked. At start every instance re-drives stale claims and the leader resumes unfinished
+broadcasts and installs the channel routes from the config file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.errors import NewsbotError
+from bot.model import RouteOptions
+from bot.service.deliver import utcnow
+from bot.tg.admin import start_broadcast
+from bot.tg.common import Context
+from bot.tg.services import Services, services
+from bot.tg.workers import Workers, workers_of
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+LEADER_LEASE = "newsbot-jobs"
+LEADER_TTL = 30.0
+LEADER_RENEW = 10.0
+# Due feeds are looked for this often, so poll intervals down to this many seconds work.
+POLL_TICK = 5.0
+DELIVERY_TICK = 2.0
+DIGEST_TICK = 60.0
+PRUNE_TICK = 3600.0
+
+
+async def _exclusive(
+    context: Context, name: str, work: Callable[[Services, Workers], Awaitable[object]]
+) -> None:
+    """Run `work` if this instance leads and the same job is not already running."""
+    workers = workers_of(context.application)
+    if not workers.leader or name in workers.busy:
+        return
+    workers.busy.add(name)
+    try:
+        await work(services(context), workers)
+    finally:
+        workers.busy.discard(name)
+
+
+async def _poll(found: Services, workers: Workers) -> None:
+    report = await workers.poller.poll_due()
+    if report.queued:
+        await workers.deliverer.deliver_pending()
+
+
+async def _deliver(found: Services, workers: Workers) -> None:
+    await workers.deliverer.deliver_pending()
+
+
+async def _digests(found: Services, workers: Workers) -> None:
+    await workers.deliverer.send_digests()
+
+
+async def _prune(found: Services, workers: Workers) -> None:
+    cutoff = utcnow() - timedelta(days=found.settings.database.retention_days)
+    removed = await found.store.prune(cutoff)
+    log.info("pruned %d rows older than %s", removed, cutoff.date())
+
+
+async def poll_job(context: Context) -> None:
+    """Poll every due feed and send what it brought."""
+    await _exclusive(context, "poll", _poll)
+
+
+async def delivery_job(context: Context) -> None:
+    """Send pending posts (retries and anything the poll left)."""
+    await _exclusive(context, "deliver", _deliver)
+
+
+async def digest_job(context: Context) -> None:
+    """Send the digests whose time has come."""
+    await _exclusive(context, "digest", _digests)
+
+
+async def prune_job(context: Context) -> None:
+    """Delete items and ledger rows older than `database.retention_days`."""
+    await _exclusive(context, "prune", _prune)
+
+
+async def leadership_job(context: Context) -> None:
+    """Take or keep the leader lease (PostgreSQL; SQLite has one instance by design)."""
+    store = services(context).store
+    workers = workers_of(context.application)
+    if store.dialect == "sqlite":
+        workers.leader = True
+        return
+    leader = await store.acquire_leadership(LEADER_LEASE, LEADER_TTL)
+    if leader != workers.leader:
+        log.info("this instance %s the leader", "is now" if leader else "is no longer")
+    workers.leader = leader
+
+
+async def startup_job(context: Context) -> None:
+    """Re-drive stale claims, install config channel routes, resume broadcasts."""
+    found = services(context)
+    released = await found.store.recover()
+    if released:
+        log.info("re-driving %d delivery claims left by a previous run", released)
+    await leadership_job(context)
+    if not workers_of(context.application).leader:
+        return
+    await install_config_channels(context)
+    for unfinished in await found.store.unfinished_broadcasts():
+        try:
+            status = await found.messenger.send(
+                unfinished.author_id, f"Resuming broadcast #{unfinished.id}…"
+            )
+        except NewsbotError as exc:
+            log.warning("broadcast %d: no status message (%s)", unfinished.id, exc)
+            status = 0
+        log.info("resuming broadcast %d (%d left)", unfinished.id, unfinished.remaining)
+        start_broadcast(context.application, unfinished.id, unfinished.author_id, status)
+
+
+async def install_config_channels(context: Context) -> None:
+    """Routes from the `channels:` config section (a bad entry is logged, never fatal)."""
+    found = services(context)
+    for entry in found.settings.channels:
+        try:
+            chat = await context.bot.get_chat(entry.chat)
+            feed_ids = []
+            for source_id in entry.sources:
+                source = found.settings.source(source_id)
+                if source is not None:
+                    feed = await found.store.get_or_create_feed(source.url, source.name, source.id)
+                    feed_ids.append(feed.id)
+            await found.store.upsert_chat(chat.id, "channel", chat.title)
+            options = RouteOptions(entry.points, entry.hashtags, entry.link_preview)
+            await found.store.add_routes(chat.id, feed_ids, options)
+        except (TelegramError, NewsbotError) as exc:
+            log.warning("channel %s from the config not installed: %s", entry.chat, exc)
+
+
+def register(application: App) -> None:
+    """Schedule the jobs (they start when the application starts)."""
+    queue = application.job_queue
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    queue.run_once(startup_job, when=0, name="startup")
+    queue.run_repeating(leadership_job, LEADER_RENEW, first=LEADER_RENEW, name="leadership")
+    queue.run_repeating(poll_job, POLL_TICK, first=1, name="poll")
+    queue.run_repeating(delivery_job, DELIVERY_TICK, first=DELIVERY_TICK, name="deliver")
+    queue.run_repeating(digest_job, DIGEST_TICK, first=DIGEST_TICK, name="digest")
+    queue.run_repeating(prune_job, PRUNE_TICK, first=PRUNE_TICK, name="prune")
