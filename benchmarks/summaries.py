@@ -9,8 +9,11 @@ the same way before scoring, and Lead-3 (the first three sentences of the same i
 the same path, so both are scored alike against the references exactly as given. ROUGE is
 rouge-score's F1 with the Porter stemmer; ROUGE-Lsum uses newline-joined sentences.
 
-The summariser is any `bot.summarize.Summarizer`; `build_summarizer` is the place to add other
-backends (e.g. `--backend llm --base-url URL --model NAME`).
+The summariser is any `bot.summarize.Summarizer`. The LLM backend is scored the same way against
+any OpenAI-compatible endpoint (not run in CI; its fallbacks to extractive are counted and shown):
+
+    .venv/bin/python benchmarks/summaries.py --backend llm --limit 100 \
+        --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b [--api-key-env OPENAI_API_KEY]
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
+from bot import config
+from bot.llm.summarizer import LLMSummarizer
 from bot.model import Article
 from bot.sentences import split_sentences
-from bot.summarize import ExtractiveSummarizer, Summarizer, summarize_text
+from bot.summarize import Summarizer, summarize_text
+from bot.summarizers import build_summarizer as build_configured
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = (
@@ -112,10 +118,18 @@ def lead(text: str, points: int) -> list[str]:
 
 
 def build_summarizer(args: argparse.Namespace) -> Summarizer:
-    """The backend to benchmark; other backends plug in here."""
-    if args.backend == "extractive":
-        return ExtractiveSummarizer()
-    raise SystemExit(f"unknown backend {args.backend!r}")
+    """The backend to benchmark, built exactly as the bot builds it from its configuration."""
+    llm = {
+        "base_url": args.base_url,
+        "model": args.model,
+        "api_key_env": args.api_key_env,
+        # Score every article: no daily budget here.
+        "daily_budget": 10**9,
+    }
+    if args.timeout:
+        llm["timeout"] = args.timeout
+    raw = {"summarizer": {"backend": args.backend, "max_points": args.points, "llm": llm}}
+    return build_configured(config.parse(raw, {}, origin="arguments"))
 
 
 async def evaluate(
@@ -163,7 +177,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, action="append", help="a dev.jsonl (repeatable)")
     parser.add_argument("--limit", type=int, help="only the first N articles of each file")
     parser.add_argument("--points", type=int, default=3, help="key points per summary")
-    parser.add_argument("--backend", default="extractive", choices=["extractive"])
+    parser.add_argument("--backend", default="extractive", choices=["extractive", "llm"])
+    parser.add_argument("--base-url", default="http://127.0.0.1:11434/v1", help="LLM endpoint")
+    parser.add_argument("--model", default="qwen2.5:7b", help="LLM model name")
+    parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="variable with the key")
+    parser.add_argument("--timeout", type=float, help="LLM timeout in seconds")
     args = parser.parse_args()
     paths = args.data or list(DEFAULT_DATA)
     summarizer = build_summarizer(args)
@@ -180,6 +198,10 @@ def main() -> None:
         ):
             scores = " ".join(f"{result.mean(metric):6.2f}" for metric in METRICS)
             print(f"{name:<8} {label:<10} {result.count:>5} {scores}  {timing}")
+    if isinstance(summarizer, LLMSummarizer):
+        stats = summarizer.stats
+        print(f"llm: {stats.requests} requests, fallbacks {dict(stats.fallbacks) or 'none'}")
+        return
     size, seconds = time_enormous(paths, summarize_text)
     print(f"enormous text: {size / 1e6:.2f} MB summarised in {seconds:.3f} s")
 
