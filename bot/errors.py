@@ -3,6 +3,12 @@
     NewsbotError
     ├── ConfigError            invalid configuration (names the key path)
     ├── InputError             input we cannot work with (empty, binary, malformed command)
+    │   ├── UnknownSourceError     not a catalogue source id, a subscription or a URL
+    │   ├── NotAFeedError          a URL where no feed could be found
+    │   ├── SubscriptionLimitError the chat already follows as many feeds as allowed
+    │   ├── NotSubscribedError     the chat does not follow that source or feed
+    │   ├── OPMLError              an OPML file we will not read (too big, entities, not OPML)
+    │   └── NotAllowedError        the user may not do that here (group non-admin)
     ├── FetchError             the web did not give us what we asked for
     │   ├── UnsafeURLError         scheme or address refused by URL safety
     │   ├── HTTPStatusError        a final non-success status (carries the status code)
@@ -179,3 +185,27 @@ class TelegramUnavailableError(DeliveryError):
     """Timeout, network or server error; the message may be retried a bounded number of times."""
 
     kind = "unavailable"
+
+
+class UnknownSourceError(InputError):
+    """Neither a catalogue source id, one of the chat's subscriptions, nor a URL."""
+
+
+class NotAFeedError(InputError):
+    """The URL answered, but no feed was found there or behind its links."""
+
+
+class SubscriptionLimitError(InputError):
+    """The chat already follows `limits.max_subscriptions_per_chat` feeds."""
+
+
+class NotSubscribedError(InputError):
+    """The chat does not follow that source or feed."""
+
+
+class OPMLError(InputError):
+    """An OPML document we refuse: too large, with a DTD or entities, or not OPML."""
+
+
+class NotAllowedError(InputError):
+    """The user may not do that in this chat (only a group's admins change its subscriptions)."""

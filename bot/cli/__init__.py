@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from bot import __version__
 from bot.errors import NewsbotError
 
-_COMMAND_MODULES = ("bot.cli.summarize", "bot.cli.db", "bot.cli.config", "bot.cli.demo")
+_COMMAND_MODULES = (
+    "bot.cli.summarize",
+    "bot.cli.db",
+    "bot.cli.config",
+    "bot.cli.demo",
+    "bot.cli.run",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

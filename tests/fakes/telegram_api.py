@@ -472,6 +472,11 @@ class FakeTelegram:
             c for c in calls if c.method == method and (chat_id is None or c.chat_id == chat_id)
         ]
 
+    def calls_for(self, chat_id: int | str) -> list[Call]:
+        """Every recorded call addressed to this chat, oldest first."""
+        with self._lock:
+            return [c for c in self.calls if c.chat_id == chat_id]
+
     def sent(self, chat_id: int | str | None = None) -> list[Call]:
         """Successful sendMessage calls, optionally for one chat."""
         return [c for c in self.calls_to("sendMessage", chat_id) if c.ok]

@@ -1,0 +1,68 @@
+"""`/settings`: change one of a chat's delivery preferences from a key and a value.
+
+Values are checked here so a typo gets a precise answer and the stored settings stay valid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import InputError
+from bot.model import ChatSettings
+
+MIN_POINTS, MAX_POINTS = 1, 8
+SETTING_KEYS = ("points", "preview", "mode", "digest", "tz")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ON = {"on", "yes", "true", "1"}
+_OFF = {"off", "no", "false", "0"}
+
+
+def _points(value: str) -> int:
+    if not value.isdigit() or not MIN_POINTS <= int(value) <= MAX_POINTS:
+        raise InputError(f"points must be a number from {MIN_POINTS} to {MAX_POINTS}")
+    return int(value)
+
+
+def _switch(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in _ON | _OFF:
+        return lowered in _ON
+    raise InputError("preview must be on or off")
+
+
+def _time(value: str) -> str:
+    match = _TIME.match(value)
+    if match is None:
+        raise InputError("the digest time must look like HH:MM, e.g. 08:30")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"“{value}” is not a time zone name such as Europe/Berlin") from None
+    return value
+
+
+def apply_setting(current: ChatSettings, key: str, value: str) -> ChatSettings:
+    """The settings with `key` set to `value`; `digest HH:MM` also switches to digest mode."""
+    key = key.lower()
+    if key == "points":
+        return dataclasses.replace(current, points=_points(value))
+    if key == "preview":
+        return dataclasses.replace(current, link_preview=_switch(value))
+    if key == "mode":
+        mode = value.lower()
+        if mode == "instant":
+            return dataclasses.replace(current, delivery_mode="instant")
+        if mode == "digest":
+            return dataclasses.replace(current, delivery_mode="digest")
+        raise InputError("mode must be instant or digest")
+    if key == "digest":
+        return dataclasses.replace(current, delivery_mode="digest", digest_time=_time(value))
+    if key == "tz":
+        return dataclasses.replace(current, timezone=_timezone(value))
+    raise InputError(f"unknown setting “{key}”; use one of: {', '.join(SETTING_KEYS)}")

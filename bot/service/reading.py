@@ -1,0 +1,112 @@
+"""Read the news now: `/latest` from stored or freshly fetched items, `/summarize` for one link.
+
+Neither touches the delivery ledger: these answers go to the asker only, right away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.errors import InputError, SummarizerError
+from bot.feeds.extract import article_from_entry
+from bot.feeds.fetch import Fetcher
+from bot.model import Article, Entry, Summary
+from bot.service.subscriptions import find_subscription, looks_like_url, normalise_url
+from bot.store.protocol import Store
+from bot.summarize import Summarizer, summarize_article
+
+log = logging.getLogger(__name__)
+
+# `/latest` shows this many summaries unless asked, and never more than the maximum.
+DEFAULT_LATEST = 3
+MAX_LATEST = 10
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def parse_latest_args(args: Sequence[str]) -> tuple[str | None, int]:
+    """`[source] [n]` in either order → (source or None, count)."""
+    if len(args) > 2:
+        raise InputError("usage: /latest [source] [number]")
+    target: str | None = None
+    count = DEFAULT_LATEST
+    for arg in args:
+        if arg.isdigit():
+            count = int(arg)
+        elif target is None:
+            target = arg
+        else:
+            raise InputError("usage: /latest [source] [number]")
+    if not 1 <= count <= MAX_LATEST:
+        raise InputError(f"the number must be between 1 and {MAX_LATEST}")
+    return target, count
+
+
+async def summarize_safely(summarizer: Summarizer, article: Article, max_points: int) -> Summary:
+    """The configured backend's summary, or the extractive one when that backend fails."""
+    try:
+        return await summarizer.summarize(article, max_points=max_points)
+    except SummarizerError as exc:
+        log.warning("summariser %s failed (%s); using the extractive summary", summarizer.name, exc)
+        return summarize_article(article, max_points=max_points)
+
+
+async def summarize_link(
+    fetcher: Fetcher, summarizer: Summarizer, url: str, max_points: int
+) -> Summary:
+    """Fetch a page a user sent (URL safety applies) and summarise it."""
+    if not looks_like_url(url):
+        raise InputError(f"“{url}” is not a link")
+    article = await fetcher.fetch_page(normalise_url(url))
+    return await summarize_safely(summarizer, article, max_points)
+
+
+async def latest(
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    summarizer: Summarizer,
+    chat_id: int,
+    *,
+    target: str | None,
+    count: int,
+    max_points: int,
+) -> list[Summary]:
+    """The newest summaries of one source (or of all the chat's subscriptions), newest first.
+
+    Stored items come first; a single feed with nothing stored yet is fetched now and its newest
+    entries are summarised from their feed text.
+    """
+    if target is None:
+        subscriptions = await store.list_subscriptions(chat_id)
+        if not subscriptions:
+            raise InputError("this chat follows nothing yet")
+        feed_ids = [s.feed_id for s in subscriptions]
+        items = await store.latest_items(feed_ids, count)
+        return [item.summary for item in items if item.summary is not None]
+    name: str | None
+    source = settings.source(target.lower())
+    if source is not None:
+        url, name, trusted = source.url, source.name, True
+    else:
+        subscription = await find_subscription(store, settings, chat_id, target)
+        url, name, trusted = subscription.feed_url, subscription.feed_title, False
+    feed = await store.get_feed_by_url(url)
+    if feed is not None:
+        items = await store.latest_items([feed.id], count)
+        stored = [item.summary for item in items if item.summary is not None]
+        if stored:
+            return stored
+    response = await fetcher.fetch_feed(url, trusted=trusted)
+    entries = response.feed.entries if response.feed is not None else ()
+    return [
+        await summarize_safely(summarizer, article_from_entry(entry, name), max_points)
+        for entry in _newest(entries, count)
+    ]
+
+
+def _newest(entries: Sequence[Entry], count: int) -> list[Entry]:
+    usable = [e for e in entries if (e.content or e.summary).strip()]
+    return sorted(usable, key=lambda e: e.published or _OLDEST, reverse=True)[:count]

@@ -1,0 +1,241 @@
+"""Subscriber commands: /start, /help, /sources (with buttons), /subscribe, /unsubscribe,
+/list, /filter, /stop, and the fallbacks for unknown commands and plain text.
+
+Each handler parses its arguments, calls `bot.service`, and replies with `bot.tg.texts`; errors
+propagate to `bot.tg.error_handler`. `register` also wires the reading, settings and OPML
+modules; `register_fallbacks` must run after every other module has added its commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.service import subscriptions
+from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
+from bot.tg.common import Context, arguments, chat_kind, ensure_may_change, message_of, reply
+from bot.tg.services import services
+
+# Catalogue sources offered as buttons under the welcome message.
+POPULAR_SOURCES = 6
+# Group in which every update first registers its chat (before any handler runs).
+REMEMBER_GROUP = -1
+
+
+async def remember_chat(update: Update, context: Context) -> None:
+    """Record the chat an update comes from, so it can be reached later (and reactivate it)."""
+    chat = update.effective_chat
+    if chat is None or update.effective_message is None:
+        return
+    title = chat.title or chat.full_name or chat.username
+    await services(context).store.upsert_chat(chat.id, chat_kind(update), title)
+
+
+def _source_button(settings: Settings, index: int, followed: set[str], data: str) -> Any:
+    source = settings.sources[index]
+    mark = "✅" if source.id in followed else "➕"
+    return InlineKeyboardButton(f"{mark} {source.name}", callback_data=data)
+
+
+def popular_keyboard(settings: Settings, followed: set[str]) -> InlineKeyboardMarkup | None:
+    """Two columns of toggle buttons for the first catalogue sources."""
+    count = min(POPULAR_SOURCES, len(settings.sources))
+    buttons = [_source_button(settings, i, followed, f"src:s:{i}") for i in range(count)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def catalogue_keyboard(
+    settings: Settings, page: int, pages: int, followed: set[str]
+) -> InlineKeyboardMarkup | None:
+    """One toggle button per source on the page, then ‹ › paging."""
+    per_page = subscriptions.SOURCES_PER_PAGE
+    first = page * per_page
+    last = min(first + per_page, len(settings.sources))
+    rows = [
+        [_source_button(settings, i, followed, f"src:t:{i}:{page}")] for i in range(first, last)
+    ]
+    if pages > 1:
+        rows.append(
+            [
+                InlineKeyboardButton("‹", callback_data=f"src:p:{(page - 1) % pages}"),
+                InlineKeyboardButton(f"{page + 1}/{pages}", callback_data="src:n"),
+                InlineKeyboardButton("›", callback_data=f"src:p:{(page + 1) % pages}"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def start(update: Update, context: Context) -> None:
+    """Welcome the user and offer the popular sources as buttons."""
+    svc = services(context)
+    chat_id = message_of(update).chat_id
+    followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
+    await reply(update, texts.WELCOME, popular_keyboard(svc.settings, followed))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List every command."""
+    await reply(update, texts.HELP)
+
+
+async def _catalogue(context: Context, chat_id: int, page: int) -> tuple[str, Any]:
+    svc = services(context)
+    page_sources, page, pages = subscriptions.catalogue_page(svc.settings, page)
+    followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
+    text = texts.sources_page(page_sources, page, pages, followed)
+    return text, catalogue_keyboard(svc.settings, page, pages, followed)
+
+
+async def sources(update: Update, context: Context) -> None:
+    """Show the catalogue, one page at a time, with follow/unfollow toggles."""
+    arguments(context, "none", most=0)
+    text, markup = await _catalogue(context, message_of(update).chat_id, 0)
+    await reply(update, text, markup)
+
+
+async def source_button(update: Update, context: Context) -> None:
+    """A catalogue button: toggle a source (`src:t`, `src:s`) or turn the page (`src:p`)."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    chat_id = message_of(update).chat_id
+    kind, *rest = (query.data or "src:n").split(":")[1:]
+    note = ""
+    if kind == "n":
+        await query.answer()
+        return
+    if kind in ("t", "s"):
+        await ensure_may_change(update, context)
+        index = int(rest[0])
+        if not 0 <= index < len(svc.settings.sources):
+            await query.answer("That source is no longer in the catalogue.", show_alert=True)
+            return
+        source = svc.settings.sources[index]
+        now_on = await subscriptions.toggle_source(svc.store, svc.settings, chat_id, source.id)
+        note = f"{'Following' if now_on else 'Stopped following'} {source.name}"
+    if kind == "s":
+        followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
+        await query.edit_message_reply_markup(popular_keyboard(svc.settings, followed))
+    else:
+        page = int(rest[-1]) if rest else 0
+        text, markup = await _catalogue(context, chat_id, page)
+        await query.edit_message_text(text, reply_markup=markup)
+    await query.answer(note or None)
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """Follow a catalogue source, a feed URL or a site (its feed is discovered)."""
+    (target,) = arguments(context, "subscribe", least=1, most=1)
+    await ensure_may_change(update, context)
+    svc = services(context)
+    message = message_of(update)
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    result = await subscriptions.subscribe(
+        svc.store, svc.settings, svc.fetcher, message.chat_id, target, thread_id=thread_id
+    )
+    title = texts.escape(result.title)
+    if result.created:
+        await reply(update, f"✅ Following <b>{title}</b>. New posts will appear here.")
+    else:
+        await reply(update, f"You already follow <b>{title}</b>.")
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """Stop following one subscription."""
+    (target,) = arguments(context, "unsubscribe", least=1, most=1)
+    await ensure_may_change(update, context)
+    svc = services(context)
+    name = await subscriptions.unsubscribe(
+        svc.store, svc.settings, message_of(update).chat_id, target
+    )
+    await reply(update, f"Stopped following <b>{texts.escape(name)}</b>.")
+
+
+async def list_command(update: Update, context: Context) -> None:
+    """Show what this chat follows and each filter."""
+    arguments(context, "none", most=0)
+    svc = services(context)
+    found = await svc.store.list_subscriptions(message_of(update).chat_id)
+    await reply(update, texts.subscriptions_list(found, svc.settings))
+
+
+async def filter_command(update: Update, context: Context) -> None:
+    """Show or set a subscription's include/exclude keywords."""
+    target, *words = arguments(context, "filter", least=1)
+    svc = services(context)
+    chat_id = message_of(update).chat_id
+    if not words:
+        found = await subscriptions.find_subscription(svc.store, svc.settings, chat_id, target)
+        await reply(update, f"Filter: {texts.filter_words(found)}\n{texts.USAGE['filter']}")
+        return
+    await ensure_may_change(update, context)
+    if [w.lower() for w in words] in (["off"], ["clear"], ["none"]):
+        words = []
+    changed = await subscriptions.set_filter(svc.store, svc.settings, chat_id, target, words)
+    name = texts.escape(subscriptions.display_name(changed, svc.settings))
+    await reply(update, f"Filter for <b>{name}</b>: {texts.filter_words(changed)}")
+
+
+async def stop(update: Update, context: Context) -> None:
+    """Unsubscribe from everything and forget the chat."""
+    arguments(context, "none", most=0)
+    await ensure_may_change(update, context)
+    await services(context).store.forget_chat(message_of(update).chat_id)
+    await reply(update, texts.STOPPED)
+
+
+async def unknown(update: Update, context: Context) -> None:
+    """A command we do not have (commands meant for other bots are ignored)."""
+    message = message_of(update)
+    command = (message.text or message.caption or "").split(maxsplit=1)[0]
+    name, _, addressee = command.partition("@")
+    username = services(context).bot_username
+    if addressee and username and addressee.lower() != username.lower():
+        return
+    await reply(update, texts.unknown_command(name))
+
+
+async def private_text(update: Update, context: Context) -> None:
+    """Plain text in a private chat that is neither a command nor a link."""
+    await reply(update, texts.PRIVATE_HINT)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the subscriber commands and their buttons."""
+    application.add_handler(TypeHandler(Update, remember_chat), group=REMEMBER_GROUP)
+    for name, callback in (
+        ("start", start),
+        ("help", help_command),
+        ("sources", sources),
+        ("subscribe", subscribe),
+        ("unsubscribe", unsubscribe),
+        ("list", list_command),
+        ("filter", filter_command),
+        ("stop", stop),
+    ):
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(source_button, pattern=r"^src:"))
+    reading_cmd.register(application)
+    settings_cmd.register(application)
+    opml_cmd.register(application)
+
+
+def register_fallbacks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Handlers that must see a message only when no other handler took it."""
+    reading_cmd.register_link_handler(application)
+    opml_cmd.register_document_handler(application)
+    application.add_handler(MessageHandler(filters.COMMAND, unknown))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text)
+    )

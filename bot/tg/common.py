@@ -1,0 +1,75 @@
+"""Small helpers every handler uses: the reply, the arguments, who may change a group.
+
+Handlers raise `bot.errors` types for anything the user got wrong; `bot.tg.error_handler`
+turns those into the friendly reply, so the helpers here never catch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ContextTypes
+
+from bot.errors import InputError, NotAllowedError
+from bot.model import ChatKind
+from bot.tg.texts import USAGE
+
+Context = ContextTypes.DEFAULT_TYPE
+_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+_KINDS: dict[str, ChatKind] = {
+    ChatType.PRIVATE: "private",
+    ChatType.GROUP: "group",
+    ChatType.SUPERGROUP: "supergroup",
+    ChatType.CHANNEL: "channel",
+}
+
+
+def message_of(update: Update) -> Message:
+    """The update's message; handlers are registered only for updates that have one."""
+    message = update.effective_message
+    if message is None:
+        raise InputError("this update carries no message")
+    return message
+
+
+def chat_kind(update: Update) -> ChatKind:
+    """Our name for the update's chat type."""
+    chat = update.effective_chat
+    return _KINDS.get(chat.type, "private") if chat is not None else "private"
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None, **kwargs: Any
+) -> Message:
+    """Answer in the same chat (and forum topic) with HTML."""
+    return await message_of(update).reply_text(text, reply_markup=markup, do_quote=False, **kwargs)
+
+
+def arguments(
+    context: Context, command: str, *, least: int = 0, most: int | None = None
+) -> list[str]:
+    """The command's arguments, or `InputError` with the usage line when there are too few/many."""
+    args = list(context.args or [])
+    if len(args) < least or (most is not None and len(args) > most):
+        raise InputError(USAGE[command] if least or most else USAGE["none"])
+    return args
+
+
+async def ensure_may_change(update: Update, context: Context) -> None:
+    """In groups only admins (or the group itself, posting anonymously) change subscriptions."""
+    chat = update.effective_chat
+    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        if message.sender_chat.id == chat.id:
+            return
+        raise NotAllowedError("only this group's admins can change what it follows")
+    user = update.effective_user
+    if user is not None:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        if member.status in _ADMINS:
+            return
+    raise NotAllowedError("only this group's admins can change what it follows")

@@ -1,0 +1,98 @@
+"""/export and /import: a chat's subscriptions as an OPML file, and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Document, Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.errors import InputError, OPMLError
+from bot.service import opml
+from bot.tg import texts
+from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply
+from bot.tg.services import services
+
+EXPORT_FILENAME = "newsbot-subscriptions.opml"
+
+
+async def export(update: Update, context: Context) -> None:
+    """Send the chat's subscriptions as an OPML document."""
+    arguments(context, "none", most=0)
+    svc = services(context)
+    message = message_of(update)
+    found = await svc.store.list_subscriptions(message.chat_id)
+    if not found:
+        await reply(update, texts.NOTHING_FOLLOWED)
+        return
+    data = opml.export_opml(found, svc.settings, "newsbot subscriptions")
+    await message.reply_document(
+        data,
+        filename=EXPORT_FILENAME,
+        caption=f"Your {len(found)} subscriptions. Send this file back to me to /import it.",
+        do_quote=False,
+    )
+
+
+def _import_report(report: opml.ImportReport) -> str:
+    lines = [f"📥 Imported: <b>{len(report.added)}</b> new"]
+    if report.already:
+        lines.append(f"Already followed: {len(report.already)}")
+    if report.over_limit:
+        lines.append(f"Skipped, over this chat's limit: {report.over_limit}")
+    if report.failed:
+        lines.append(f"Could not add {len(report.failed)}:")
+        lines.extend(
+            f"• {texts.escape(url)} — {texts.escape(reason)}" for url, reason in report.failed[:10]
+        )
+    return "\n".join(lines)
+
+
+async def _import_document(update: Update, context: Context, document: Document) -> None:
+    await ensure_may_change(update, context)
+    if document.file_size is not None and document.file_size > opml.MAX_OPML_BYTES:
+        raise OPMLError(f"the file is larger than {opml.MAX_OPML_BYTES // 1024} KiB")
+    svc = services(context)
+    file = await context.bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    report = await opml.import_opml(
+        svc.store, svc.settings, svc.fetcher, message_of(update).chat_id, data
+    )
+    await reply(update, _import_report(report))
+
+
+async def import_command(update: Update, context: Context) -> None:
+    """`/import` as a reply to an .opml file (or as the file's caption)."""
+    message = message_of(update)
+    replied = message.reply_to_message
+    document = message.document or (replied.document if replied is not None else None)
+    if document is None:
+        raise InputError(texts.USAGE["import"])
+    await _import_document(update, context, document)
+
+
+async def opml_document(update: Update, context: Context) -> None:
+    """An .opml file sent in a private chat is imported."""
+    document = message_of(update).document
+    if document is not None:
+        await _import_document(update, context, document)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add /export and /import (including `/import` as a document caption)."""
+    application.add_handler(CommandHandler("export", export))
+    application.add_handler(CommandHandler("import", import_command))
+    application.add_handler(
+        MessageHandler(
+            filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?\b"), import_command
+        )
+    )
+
+
+def register_document_handler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Import any .opml file sent to the bot in a private chat."""
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.Document.FileExtension("opml"), opml_document
+        )
+    )

@@ -1,0 +1,119 @@
+"""What the bot says: fixed texts, usage lines and the HTML of lists, in one place.
+
+Everything user-supplied is escaped here; handlers pass plain values in and send HTML out.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from bot.config import Settings, SourceSettings
+from bot.model import ChatSettings, Subscription
+from bot.service.subscriptions import display_name
+
+WELCOME = (
+    "👋 <b>Hi! I turn the news into short posts</b>: a headline, the source and a few key "
+    "points, so you can skim the day in a minute.\n\n"
+    "Tap a source below to follow it, browse them all with /sources, or send me any news link "
+    "to get its summary. /help lists everything I can do."
+)
+HELP = """<b>What I can do</b>
+
+/sources — browse the sources and tap to follow
+/subscribe <i>source id | feed URL | site URL</i> — follow a source or any site with a feed
+/unsubscribe <i>source | number from /list</i> — stop following it
+/list — what this chat follows, with filters
+/filter <i>source</i> +word -word — only posts with (or without) these words
+    (<code>off</code> clears it)
+/latest [<i>source</i>] [<i>n</i>] — the newest summaries right now
+/summarize <i>link</i> — summarise a page (in a private chat just send the link)
+/settings — key points, link previews, instant posts or a daily digest
+/export — your subscriptions as an OPML file
+/import — send an .opml file (or reply /import to one)
+/stop — unsubscribe from everything and forget this chat
+
+In groups, only the group's admins can change what it follows."""
+PRIVATE_HINT = "Send me a news link and I'll summarise it, or see /help."
+GENERIC_FAILURE = "😕 Sorry, something went wrong on my side. Please try again in a moment."
+NOTHING_FOLLOWED = "This chat follows nothing yet. Browse /sources or /subscribe to a site."
+STOPPED = "👋 Done: I unsubscribed this chat from everything and forgot its settings."
+
+USAGE = {
+    "subscribe": "Usage: /subscribe <i>source id | feed URL | site URL</i>, e.g. "
+    "<code>/subscribe example.org</code>",
+    "unsubscribe": "Usage: /unsubscribe <i>source id | feed URL | number from /list</i>",
+    "filter": "Usage: /filter <i>source</i> +word -word (or <code>off</code> to clear)",
+    "latest": "Usage: /latest [<i>source</i>] [<i>number</i>]",
+    "summarize": "Usage: /summarize <i>link</i>",
+    "settings": "Usage: /settings points 3 | preview on | mode digest | digest 08:30 | "
+    "tz Europe/Berlin",
+    "import": "Send me an .opml file, or reply /import to one.",
+    "none": "This command takes no arguments.",
+}
+
+
+def escape(text: str) -> str:
+    """Text safe inside Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def unknown_command(command: str) -> str:
+    """The answer to a command we do not have."""
+    return f"I don't know {escape(command)}. /help lists what I can do."
+
+
+def problem(message: str) -> str:
+    """A friendly one-line complaint about the user's input."""
+    text = message.strip()
+    return "⚠️ " + escape(text[:1].upper() + text[1:])
+
+
+def sources_page(
+    page_sources: Sequence[SourceSettings], page: int, pages: int, followed: set[str]
+) -> str:
+    """The `/sources` message for one page of the catalogue."""
+    if not page_sources:
+        return "There are no sources in the catalogue yet; /subscribe to any site instead."
+    lines = [f"📰 <b>Sources</b> (page {page + 1} of {pages}) — tap to follow or unfollow\n"]
+    for source in page_sources:
+        mark = "✅" if source.id in followed else "▫️"
+        category = f" · {escape(source.category)}" if source.category else ""
+        lines.append(f"{mark} <b>{escape(source.name)}</b> <code>{source.id}</code>{category}")
+    return "\n".join(lines)
+
+
+def subscriptions_list(subscriptions: Sequence[Subscription], settings: Settings) -> str:
+    """`/list`: numbered subscriptions with their filters."""
+    if not subscriptions:
+        return NOTHING_FOLLOWED
+    lines = [f"<b>This chat follows {len(subscriptions)}:</b>"]
+    for number, subscription in enumerate(subscriptions, start=1):
+        name = escape(display_name(subscription, settings))
+        key = subscription.source_id or subscription.feed_url
+        lines.append(f"{number}. <b>{name}</b> — <code>{escape(key)}</code>")
+        if subscription.include or subscription.exclude:
+            lines.append(f"    filter: {filter_words(subscription)}")
+    return "\n".join(lines)
+
+
+def filter_words(subscription: Subscription) -> str:
+    """A filter as the user typed it: `+word -word`, or "none"."""
+    words = [f"+{w}" for w in subscription.include] + [f"-{w}" for w in subscription.exclude]
+    return escape(" ".join(words)) if words else "none"
+
+
+def chat_settings(settings: ChatSettings) -> str:
+    """`/settings`: the current preferences."""
+    if settings.delivery_mode == "digest":
+        mode = f"a daily digest at {settings.digest_time} ({escape(settings.timezone)})"
+    else:
+        mode = "each post as soon as it appears"
+    return (
+        "⚙️ <b>Settings</b>\n"
+        f"Key points per post: <b>{settings.points}</b>\n"
+        f"Link previews: <b>{'on' if settings.link_preview else 'off'}</b>\n"
+        f"Delivery: <b>{mode}</b>\n\n"
+        "Tap to change, or e.g. <code>/settings digest 08:30</code>, "
+        "<code>/settings tz Europe/Berlin</code>."
+    )
