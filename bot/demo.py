@@ -1,8 +1,9 @@
-"""The offline demo: bundled sample feeds served on loopback, polled and summarised for real.
+"""The offline demo: bundled sample feeds served on loopback, polled and posted for real.
 
-Nothing here is faked: `SampleServer` is an ordinary HTTP server on 127.0.0.1 serving the feeds
-and article pages under `bot/samples/`, and `run_cycle` sends them through the same fetcher,
-parser, extractor, summariser and renderer the bot uses. Only the network is local.
+`SampleServer` is an ordinary HTTP server on 127.0.0.1 serving the feeds and article pages under
+`bot/samples/`. `run_cycle` runs the bot's own services on them — `Poller` (fetch, parse, extract,
+summarise, store, queue) and `Deliverer` (render, send) — with a temporary SQLite store; only
+the channel is replaced, by `ChannelRecorder`, which keeps the posts instead of calling Telegram.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import html
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -18,18 +20,28 @@ from importlib.resources.abc import Traversable
 from types import TracebackType
 from typing import Self
 
-from bot import metrics
-from bot.config import FetchSettings, Settings, SourceSettings
-from bot.errors import NewsbotError
-from bot.feeds.extract import article_from_entry, is_usable
+from bot.config import Settings, SourceSettings
 from bot.feeds.fetch import Fetcher
-from bot.model import Article, Entry, Summary
-from bot.render import render_html
-from bot.summarize import ExtractiveSummarizer, Summarizer
+from bot.model import FeedState, RouteOptions, Summary
+from bot.service.deliver import Deliverer
+from bot.service.pacing import Limits, Pacer
+from bot.service.poll import FeedSource, Poller
+from bot.service.ports import Keyboard
+from bot.store.factory import open_store
+from bot.store.protocol import Store
+from bot.summarize import Summarizer
+from bot.summarizers import build_summarizer
 
 SAMPLES: Traversable = resources.files("bot").joinpath("samples")
 # Placeholder in the sample files for the server's own base URL.
 BASE_PLACEHOLDER = b"{base}"
+# The demo's channel (a made-up id in Telegram's channel range) and its title.
+DEMO_CHANNEL_ID = -1000000000001
+DEMO_CHANNEL_TITLE = "newsbot demo channel"
+# How long ago the primed "earlier" visit happened.
+_EARLIER = timedelta(hours=1)
+# The channel is the terminal: Telegram's rate limits do not apply.
+_NO_LIMITS = Limits(global_rate=None, per_chat_interval=0.0, group_per_minute=1_000_000)
 _CONTENT_TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",
     ".atom": "application/atom+xml; charset=utf-8",
@@ -119,8 +131,9 @@ class SampleServer:
         return f"{self.base_url}/feeds/{feed.file}"
 
 
-def demo_settings(base_url: str, base: Settings | None = None) -> Settings:
-    """`base` (defaults if None) with the sample catalogue at `base_url` and loopback allowed."""
+def demo_settings(base_url: str, database_url: str, base: Settings | None = None) -> Settings:
+    """`base` (defaults if None) with the sample catalogue at `base_url`, loopback fetching
+    allowed, and the store at `database_url`."""
     base = base or Settings()
     sources = tuple(
         SourceSettings(
@@ -132,40 +145,101 @@ def demo_settings(base_url: str, base: Settings | None = None) -> Settings:
         )
         for feed in SAMPLE_FEEDS
     )
-    fetch = FetchSettings.model_validate(
-        base.fetch.model_dump() | {"allow_private_networks": True, "retries": 0}
+    fetch = base.fetch.model_copy(update={"allow_private_networks": True, "retries": 0})
+    database = base.database.model_copy(update={"url": database_url})
+    return base.model_copy(
+        update={"sources": sources, "fetch": fetch, "database": database, "channels": ()}
     )
-    return base.model_copy(update={"sources": sources, "fetch": fetch, "channels": ()})
 
 
-async def _article(fetcher: Fetcher, entry: Entry, site_name: str | None) -> Article:
-    """The entry's full page when it yields enough text, else the feed's own excerpt."""
-    if entry.link:
-        try:
-            article = await fetcher.fetch_page(entry.link)
-        except NewsbotError:
-            article = None
-        if article is not None and is_usable(article):
-            return article
-    return article_from_entry(entry, site_name=site_name)
+class ChannelRecorder:
+    """The demo's channel: a `Messenger` that keeps each post instead of calling Telegram."""
+
+    def __init__(self) -> None:
+        self.posts: dict[int, str] = {}
+
+    async def send(
+        self,
+        chat_id: int,
+        html: str,
+        *,
+        thread_id: int | None = None,
+        link_preview: bool = False,
+        reply_markup: Keyboard | None = None,
+    ) -> int:
+        """Keep the post; its message id is its position."""
+        message_id = len(self.posts) + 1
+        self.posts[message_id] = html
+        return message_id
+
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, *, reply_markup: Keyboard | None = None
+    ) -> None:
+        """Replace a kept post ("Also: …" edits)."""
+        self.posts[message_id] = html
+
+
+async def _prime(store: Store, settings: Settings) -> list[int]:
+    """Register the catalogue, the demo channel and its routes, as an operator's setup would.
+
+    Each feed also gets one earlier, already-summarised item and is due now: the store looks as
+    if the bot had polled the feeds before, so the cycle treats the samples as news to post
+    rather than as a new feed's back catalogue (which `bot.service.poll` never posts).
+    """
+    await store.upsert_chat(DEMO_CHANNEL_ID, "channel", title=DEMO_CHANNEL_TITLE)
+    now = datetime.now(UTC)
+    feed_ids = []
+    for source in settings.sources:
+        feed = await store.get_or_create_feed(source.url, title=source.name, source_id=source.id)
+        earlier = await store.add_item(feed.id, f"demo:earlier:{source.id}", now=now - _EARLIER)
+        if earlier is not None:
+            headline = f"An earlier story from {source.name}"
+            await store.set_item_summary(earlier.id, Summary(headline, (), source.name))
+        await store.save_feed_state(feed.id, FeedState(next_poll_at=now - _EARLIER))
+        feed_ids.append(feed.id)
+    options = RouteOptions(points=settings.summarizer.max_points, hashtags=True)
+    await store.add_routes(DEMO_CHANNEL_ID, feed_ids, options)
+    return feed_ids
 
 
 async def run_cycle(settings: Settings, summarizer: Summarizer | None = None) -> list[Post]:
-    """Poll every catalogue source once, summarise each item and render it as a channel post."""
-    summarizer = summarizer or ExtractiveSummarizer()
-    max_points = settings.summarizer.max_points
-    posts: list[Post] = []
-    async with Fetcher(settings.fetch) as fetcher:
-        for source in settings.sources:
-            response = await fetcher.fetch_feed(source.url)
-            entries = response.feed.entries if response.feed else ()
-            for entry in entries:
-                article = await _article(fetcher, entry, source.name)
-                with metrics.SUMMARIZE_SECONDS.labels(summarizer.name).time():
-                    summary = await summarizer.summarize(article, max_points=max_points)
-                tags = (source.category,) if source.category else ()
-                posts.append(Post(source.name, summary, render_html(summary, hashtags=tags)))
-    return posts
+    """One poll cycle of the real services into the demo channel; the posts it received."""
+    summarizer = summarizer or build_summarizer(settings)
+    channel = ChannelRecorder()
+    names = {source.id: source.name for source in settings.sources}
+    store = await open_store(settings.database.url)
+    try:
+        feed_ids = await _prime(store, settings)
+        async with Fetcher(settings.fetch) as fetcher:
+            deliverer = Deliverer(store, channel, Pacer(_NO_LIMITS))
+            poller = Poller(
+                store,
+                fetcher,
+                summarizer,
+                deliverer,
+                sources={sid: FeedSource(name) for sid, name in names.items()},
+                max_points=settings.summarizer.max_points,
+            )
+            await poller.poll_due()
+            await deliverer.deliver_pending()
+        return await _received(store, channel, feed_ids, names)
+    finally:
+        await store.aclose()
+
+
+async def _received(
+    store: Store, channel: ChannelRecorder, feed_ids: list[int], names: dict[str, str]
+) -> list[Post]:
+    """The posts the channel got, in the order it got them, with the summaries behind them."""
+    posts: dict[int, Post] = {}
+    for item in await store.latest_items(feed_ids, limit=100):
+        row = await store.get_delivery(DEMO_CHANNEL_ID, item.id)
+        if row is None or row.message_id is None or item.summary is None:
+            continue
+        feed = await store.get_feed(item.feed_id)
+        source = names.get(feed.source_id or "", "") if feed else ""
+        posts[row.message_id] = Post(source, item.summary, channel.posts[row.message_id])
+    return [posts[message_id] for message_id in sorted(posts)]
 
 
 _PAGE = """<!DOCTYPE html>

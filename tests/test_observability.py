@@ -4,13 +4,17 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
 from bot.config import MetricsSettings
+from bot.demo import SampleServer, demo_settings, run_cycle
 from bot.observability import HealthServer, start_health_server
+from bot.store.factory import open_store
 
 Serve = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -156,3 +160,47 @@ async def test_start_health_server_binds_the_configured_port() -> None:
         assert response.status_code == 200
     finally:
         await server.stop()
+
+
+def scrape(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics page, keyed by name and sorted labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_counters_move_and_readiness_returns_after_a_real_poll_cycle(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """The demo's cycle runs the real Poller and Deliverer; /metrics and /healthz show it."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'newsbot.db'}"
+    store = await open_store(database_url)
+    try:
+        metrics.LAST_POLL_CYCLE.set(time.time() - 3600)
+        client = await serve(database_check=store.ping, max_poll_age=60)
+        assert (await client.get("/healthz")).status_code == 503
+        before = scrape((await client.get("/metrics")).text)
+        with SampleServer() as samples:
+            posts = await run_cycle(demo_settings(samples.base_url, database_url))
+        after = scrape((await client.get("/metrics")).text)
+        health = await client.get("/healthz")
+    finally:
+        await store.aclose()
+
+    def moved(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after[key] - before.get(key, 0.0)
+
+    assert len(posts) == 6
+    assert moved("newsbot_poll_cycles_total") == 1
+    assert moved("newsbot_feed_polls_total", outcome="ok") == 3
+    assert moved("newsbot_items_total") == 6
+    assert moved("newsbot_deliveries_total", outcome="sent") == 6
+    assert moved("newsbot_summarize_seconds_count", backend="extractive") == 6
+    assert after[("newsbot_last_poll_cycle_timestamp_seconds", ())] > time.time() - 60
+    assert health.status_code == 200
+    checks = health.json()["checks"]
+    assert checks["database"] == "ok"
+    assert checks["poll"].startswith("ok, last cycle")

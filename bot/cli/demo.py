@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings, SummarizerSettings
+from bot import config
+from bot.config import Settings
 from bot.demo import SampleServer, demo_settings, preview_page, run_cycle
 from bot.errors import InputError
 from bot.render import render_text
@@ -24,14 +27,22 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--points", type=int, default=4, choices=range(1, 9), metavar="N", help="key points (1-8)"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="take the summarizer section from this file (default: built-in extractive)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the samples on loopback, run one poll → summarise → render cycle, print the posts."""
-    base = Settings(summarizer=SummarizerSettings(max_points=args.points))
-    with SampleServer() as server:
-        settings = demo_settings(server.base_url, base)
+    """Serve the samples on loopback, run one poll → summarise → deliver cycle, print the posts."""
+    base = config.load(args.config, os.environ) if args.config else Settings()
+    summarizer = base.summarizer.model_copy(update={"max_points": args.points})
+    base = base.model_copy(update={"summarizer": summarizer})
+    with SampleServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp:
+        database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
+        settings = demo_settings(server.base_url, database_url, base)
         posts = asyncio.run(run_cycle(settings))
     if not posts:
         raise InputError("the sample feeds produced no posts")
