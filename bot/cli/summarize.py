@@ -16,7 +16,7 @@ from bot import config
 from bot.errors import InputError
 from bot.model import Article, Summary
 from bot.render import render_html, render_text
-from bot.summarize import ExtractiveSummarizer
+from bot.summarizers import build_summarizer
 
 # Inputs larger than this are refused before decoding: no news article is 20 MB of text.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= points <= 8:
         raise InputError("--points must be between 1 and 8")
     article = load_article(args.input)
-    summary = asyncio.run(ExtractiveSummarizer().summarize(article, max_points=points))
+    summary = asyncio.run(build_summarizer(settings).summarize(article, max_points=points))
     if args.format == "json":
         print(summary_as_json(summary))
     elif args.format == "html":
