@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +67,10 @@ class Request:
 
 @dataclass
 class FakeOpenAI:
-    """Answers scripted replies in order, then `default` for ever."""
+    """Answers scripted replies in order, then `responder(request body)` or `default`."""
 
     default: Reply = field(default_factory=lambda: error_reply(500, "no reply scripted"))
+    responder: Callable[[JSON], Reply] | None = None
     # Answer 400 to any request carrying `response_format`, like servers without JSON mode.
     reject_response_format: bool = False
     replies: list[Reply] = field(default_factory=list)
@@ -142,4 +144,6 @@ class FakeOpenAI:
             return error_reply(404, f"no route {path}")
         if self.reject_response_format and "response_format" in body:
             return error_reply(400, "response_format is not supported")
-        return self.replies.pop(0) if self.replies else self.default
+        if self.replies:
+            return self.replies.pop(0)
+        return self.responder(body) if self.responder else self.default
