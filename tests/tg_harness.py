@@ -5,16 +5,22 @@ Everything is real except Telegram, which is the fake Bot API server on 127.0.0.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot import config
 from bot.store import Store, open_store
+from bot.tg.app import App, build_application, running
 from bot.tg.messenger import TelegramMessenger
+from bot.tg.services import services_of
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram
 
 
@@ -58,3 +64,50 @@ def sends_per_chat(tg: FakeTelegram, text_contains: str | None = None) -> Counte
         for call in tg.sent()
         if call.chat_id is not None and (text_contains is None or text_contains in call.text)
     )
+
+
+ADMIN = 4242
+T = TypeVar("T")
+
+
+def bot_config(tg: FakeTelegram, folder: Path, **extra: Any) -> dict[str, Any]:
+    """A config mapping for a bot talking to `tg`, with its database in `folder`."""
+    telegram = {
+        "base_url": tg.base_url,
+        "base_file_url": tg.base_file_url,
+        **extra.pop("telegram", {}),
+    }
+    return {
+        "telegram": telegram,
+        "admins": [ADMIN],
+        "database": {"url": f"sqlite+aiosqlite:///{folder / 'bot.db'}"},
+        "fetch": {"allow_private_networks": True, "retries": 0},
+        **extra,
+    }
+
+
+@contextlib.asynccontextmanager
+async def running_bot(raw: dict[str, Any]) -> AsyncIterator[App]:
+    """The real Application, long-polling the fake server, for the duration of the block."""
+    settings = config.parse(raw, {config.TOKEN_ENV: DEFAULT_TOKEN}, origin="test")
+    application = build_application(settings)
+    async with running(application, settings):
+        yield application
+
+
+def store_of(application: App) -> Store:
+    return services_of(application).store
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float = 10.0
+) -> T:
+    """Poll `probe` until `done` holds for its result; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
+        await asyncio.sleep(0.02)
