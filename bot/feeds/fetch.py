@@ -10,9 +10,10 @@ exponential back-off for timeouts and 5xx only, and per-host Retry-After for 429
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -141,10 +142,11 @@ class Fetcher:
         settings: FetchSettings | None = None,
         *,
         resolver: Resolver | None = None,
+        allowed_networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings or FetchSettings()
-        self._guard = AddressGuard(resolver)
+        self._guard = AddressGuard(resolver, allowed_networks)
         self._sleep = sleep
         s = self.settings
         limits = httpx.Limits(
@@ -341,10 +343,10 @@ class Fetcher:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         if status == 429 or (status == 503 and retry_after is not None):
             wait = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
-            self._blocked_until[url.host] = time.monotonic() + wait
             error = RateLimitedError(f"{url}: HTTP {status}, retry after {wait:g} s", status, wait)
             if status == 503 and wait <= RETRY_AFTER_INLINE_MAX:
                 raise _Retryable(error, wait)
+            self._blocked_until[url.host] = time.monotonic() + wait
             raise error
         if status >= 500:
             raise _Retryable(HTTPStatusError(f"{url}: server error {status}", status))

@@ -100,8 +100,8 @@ def address_problem(address: IPAddress) -> str | None:
         (address.is_link_local, "a link-local address"),
         (address.is_multicast, "a multicast address"),
         (address in _CGNAT, "a carrier-grade NAT address"),
-        (address.is_private, "a private address"),
         (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
         (not address.is_global, "not a public address"),
     )
     return next((label for failed, label in checks if failed), None)
@@ -129,8 +129,14 @@ def default_port(url: httpx.URL) -> int:
 class AddressGuard:
     """Resolve hosts and refuse addresses a user's URL must not reach."""
 
-    def __init__(self, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver | None = None,
+        allowed_networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+    ) -> None:
         self._resolver = resolver or system_resolver
+        # Explicit exceptions to the rule, e.g. a newsroom's own intranet host.
+        self._allowed = tuple(allowed_networks)
 
     async def resolve(
         self, host: str, port: int, *, allow_private: bool, subject: str | None = None
@@ -139,6 +145,9 @@ class AddressGuard:
 
         `subject` names what is refused in the error message (the URL, by default the host).
         """
+        name = host.rstrip(".").lower()
+        if not allow_private and (name == "localhost" or name.endswith(".localhost")):
+            raise UnsafeURLError(f"refused {subject or host}: {host} is a loopback name")
         literal = literal_address(host)
         addresses = [str(literal)] if literal else await self._resolver(host, port)
         if not addresses:
@@ -146,7 +155,10 @@ class AddressGuard:
         if allow_private:
             return addresses
         for text in addresses:
-            problem = address_problem(ipaddress.ip_address(text.split("%", 1)[0]))
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+            if any(address in network for network in self._allowed):
+                continue
+            problem = address_problem(address)
             if problem:
                 what = host if literal else f"{host} resolves to {text}, which"
                 raise UnsafeURLError(f"refused {subject or host}: {what} is {problem}")
