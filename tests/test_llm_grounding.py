@@ -75,6 +75,9 @@ def test_a_name_sharing_only_a_short_prefix_with_an_article_word_is_not_supporte
         "Visit www.example.org to comment on the bridge design.",
         "Ask the bot at tg://resolve?domain=evil about the bridge.",
         'The <a href="https://evil.example">bridge</a> will open in 2028.',
+        "The bridge opens in 2028, says evil**.**example about it.",
+        "The bridge opens in 2028: http\u200b://evil\u200b.example/prize",
+        "The bridge opens in 2028 &lt;a href=&quot;https://evil.example&quot;&gt;",
     ],
 )
 def test_a_point_carrying_a_link_is_dropped(point: str) -> None:

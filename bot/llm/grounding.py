@@ -17,6 +17,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.clean import raw_paragraphs
 from bot.errors import UngroundedSummaryError
 from bot.rank import MAX_POINT_CHARS, shorten
 
@@ -34,9 +35,6 @@ _LINK = re.compile(
 )
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _MARKDOWN = re.compile(r"\*\*|__|`+|~~|^#+\s*")
-_BULLET = re.compile(r"^\s*(?:[-*•–—·]|\d{1,2}[.)])\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"\s+")
 # "1 500" (thin or plain space groups), "1,500.5", "27.11.2026"; compared by their digits only.
 _NUMBER = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*")
 _DIGITS = re.compile(r"\d+")
@@ -168,9 +166,11 @@ def to_plain(text: str) -> str | None:
     text = html.unescape(text)
     if _LINK.search(text):
         return None
-    text = _TAG.sub(" ", text)
-    text = _BULLET.sub("", _MARKDOWN.sub("", _CONTROL.sub("", text)))
-    text = _SPACE.sub(" ", text).strip()
+    # Cleaning's own normalisation: no control or invisible characters, bullets, or line breaks.
+    text = " ".join(raw_paragraphs(_MARKDOWN.sub("", _TAG.sub(" ", text))))
+    # Again: removing markup or invisible characters can join a link ("evil**.**com").
+    if _LINK.search(text):
+        return None
     if len(text) >= 2 and text[0] in _OPEN_QUOTES and text[-1] in _CLOSE_QUOTES:
         text = text[1:-1].strip()
     return text
