@@ -47,6 +47,8 @@ class CleanedText:
 
     paragraphs: tuple[Paragraph, ...]
     boilerplate: tuple[str, ...]
+    # The text has (almost) no capitals, so they cannot mark sentence starts.
+    lower_case: bool = False
 
 
 def clean_text(text: str) -> str:
@@ -65,7 +67,7 @@ def clean_document(text: str) -> CleanedText:
     boilerplate: list[str] = []
     section: str | None = None
     paragraphs = raw_paragraphs(text)
-    lower_case = is_lower_case_text("".join(paragraphs[:50]))
+    lower_case = is_lower_case_text("\n".join(paragraphs[:50]))
     for raw in paragraphs:
         label, body = split_label(raw)
         if label is not None and not body:
@@ -78,7 +80,7 @@ def clean_document(text: str) -> CleanedText:
         in_background = (label or section) in BACKGROUND_LABELS
         labelled.append(Paragraph(body, sentences, label or section, in_background))
     kept = _drop_duplicate_paragraphs(labelled)
-    return CleanedText(tuple(_drop_repeated_sentences(kept)), tuple(boilerplate))
+    return CleanedText(tuple(_drop_repeated_sentences(kept)), tuple(boilerplate), lower_case)
 
 
 def raw_paragraphs(text: str) -> list[str]:

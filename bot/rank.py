@@ -15,27 +15,33 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.boilerplate import SOURCE_LABELS, is_promotional
 from bot.clean import Paragraph
-from bot.sentences import is_lower_case_text
 
 MAX_POINT_CHARS = 220
 _MIN_POINT_CHARS = 60  # a trimmed point keeps at least this much before its clause boundary
 _MIN_WORDS = 5
-_POSITION_DECAY = 0.15
+_POSITION_DECAY = 0.03
 _CENTRALITY_WEIGHT = 1.0
-_REDUNDANCY = 0.5  # similarity to a chosen point above which a candidate repeats it
+_REDUNDANCY = 0.3  # similarity to a chosen point above which a candidate repeats it
 _BACKGROUND_WEIGHT = 0.2
 _OLD_CONTEXT_WEIGHT = 0.6
+_QUOTE_WEIGHT = 0.8
+_QUOTES = "\"'“‘«„"
 _STEM = 6
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
-_CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s")
+_CLAUSE_END = re.compile(
+    r"[,;:]\s|\s[–—-]\s|\s(?=(?:and|but|while|which|who|because|although|after|before|when|"
+    r"und|aber|während|weil|nachdem|и|но|а|который|которая|которые|когда|после|і|та|але|який|"
+    r"яка|які|коли|після|y|pero|que|cuando|mientras)\s)",
+    re.IGNORECASE,
+)
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _OLD_CONTEXT = re.compile(
-    r"^\W*(?:previously|earlier|recall|as a reminder|in \d{4}|last year|"
+    r"^\W*(?:previously|earlier|recall|as a reminder|"
     r"нагадаємо|нагадуємо|раніше|напомним|ранее|zuvor|bereits|anteriormente|recordemos)\b",
     re.IGNORECASE,
 )
@@ -49,21 +55,35 @@ class _Candidate:
     vector: dict[str, float]
 
 
-def select_key_points(paragraphs: Sequence[Paragraph], points: int) -> tuple[str, ...]:
-    """Up to `points` key sentences of the body, in story order, each ≤ ~220 characters."""
-    candidates = _candidates(paragraphs)
+def select_key_points(
+    paragraphs: Sequence[Paragraph], points: int, *, lower_case: bool = False
+) -> tuple[str, ...]:
+    """Up to `points` key sentences of the body, in story order, each ≤ ~220 characters.
+
+    `lower_case` says the text has no capitals, so a sentence need not start with one.
+    """
+    candidates = _candidates(paragraphs, lower_case=lower_case)
     if not candidates:
         return ()
-    centroid = _centroid(c.vector for c in candidates)
-    scores = [
-        c.weight * (_position_score(rank) + _CENTRALITY_WEIGHT * _cosine(c.vector, centroid))
-        for rank, c in enumerate(candidates)
-    ]
+    total: dict[str, float] = {}
+    for c in candidates:
+        for stem, value in c.vector.items():
+            total[stem] = total.get(stem, 0.0) + value
+    norm2 = sum(v * v for v in total.values())
+    scores = []
+    for rank, c in enumerate(candidates):
+        # cosine to the rest of the document: the sum of all unit vectors minus its own
+        dot = _cosine(c.vector, total)
+        rest = norm2 - 2 * dot + 1
+        centrality = (dot - 1) / math.sqrt(rest) if rest > 1e-9 else 0.0
+        scores.append(c.weight * (_position_score(rank) + _CENTRALITY_WEIGHT * centrality))
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
     chosen: list[_Candidate] = []
     for index in order:
         candidate = candidates[index]
         if any(_cosine(candidate.vector, c.vector) > _REDUNDANCY for c in chosen):
+            continue
+        if is_promotional(candidate.text):  # checked lazily: only the few best are asked
             continue
         chosen.append(candidate)
         if len(chosen) == points:
@@ -87,25 +107,18 @@ def shorten(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
     return sentence[:cut].rstrip(" ,;:–—-") + "…"
 
 
-def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
+def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_Candidate]:
     """Complete body sentences (with their weights and vectors) that may become key points."""
-    lower_case = is_lower_case_text("".join(p.text for p in paragraphs[:50]))
     raw: list[tuple[str, float]] = []
     usable: list[tuple[str, float]] = []
     for paragraph in paragraphs:
         if paragraph.label in SOURCE_LABELS:
             continue
         weight = _BACKGROUND_WEIGHT if paragraph.background else 1.0
-        promotional = is_promotional(paragraph.text)
         for sentence in paragraph.sentences:
-            scored = (
-                sentence,
-                weight * _OLD_CONTEXT_WEIGHT if _OLD_CONTEXT.match(sentence) else weight,
-            )
+            scored = (sentence, weight * _sentence_weight(sentence))
             raw.append(scored)
-            if _is_complete(sentence, lower_case=lower_case) and not (
-                promotional and is_promotional(sentence)
-            ):
+            if _is_complete(sentence, lower_case=lower_case):
                 usable.append(scored)
     if not usable:  # no proper sentence: fall back to whatever fragments there are
         usable = [(text, w) for text, w in raw if len(text.split()) >= 2]
@@ -122,6 +135,12 @@ def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
     return candidates
 
 
+def _sentence_weight(sentence: str) -> float:
+    """Old context and direct quotes say less about what happened now."""
+    weight = _OLD_CONTEXT_WEIGHT if _OLD_CONTEXT.match(sentence) else 1.0
+    return weight * _QUOTE_WEIGHT if sentence[:1] in _QUOTES else weight
+
+
 def _is_complete(sentence: str, *, lower_case: bool) -> bool:
     """A whole sentence: enough words, final punctuation, a capital start in cased text."""
     if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
@@ -132,13 +151,6 @@ def _is_complete(sentence: str, *, lower_case: bool) -> bool:
 
 def _position_score(rank: int) -> float:
     return math.exp(-_POSITION_DECAY * rank)
-
-
-def _centroid(vectors: Iterable[dict[str, float]]) -> dict[str, float]:
-    total: Counter[str] = Counter()
-    for vector in vectors:
-        total.update(vector)
-    return _unit(total)
 
 
 def _unit(vector: Mapping[str, float]) -> dict[str, float]:

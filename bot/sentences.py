@@ -56,10 +56,15 @@ _MONTHS = _wordset(
 
 _CANDIDATE = re.compile(r"(\.{2,}|…|[.!?]+)([\"'”’»)\]]*)\s+")
 _LOWER_TEXT_CAPITALS = 0.005
+_CASE_SAMPLE = 5000
 
 
 def is_lower_case_text(text: str) -> bool:
-    """True when almost no letter is a capital, so capitals cannot mark sentence starts."""
+    """True when almost no letter is a capital, so capitals cannot mark sentence starts.
+
+    Judged on the first few thousand characters: enough to tell, and constant time.
+    """
+    text = text[:_CASE_SAMPLE]
     letters = sum(map(str.isalpha, text))
     return letters > 0 and sum(map(str.isupper, text)) < _LOWER_TEXT_CAPITALS * letters
 

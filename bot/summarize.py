@@ -70,7 +70,7 @@ def summarize_article(article: Article, max_points: int = 4) -> Summary:
     cleaned = clean_document(article.text)
     headline, title_source, title_site = split_title(article.title or "")
     attribution = _attribute(article, cleaned, title_source, title_site)
-    key_points = select_key_points(cleaned.paragraphs, points)
+    key_points = select_key_points(cleaned.paragraphs, points, lower_case=cleaned.lower_case)
     if not headline:
         headline = _headline_from_lead(key_points)
     return Summary(
