@@ -25,6 +25,12 @@ def test_fenced_json_with_chatter_around_it_is_parsed() -> None:
     assert parse_answer(text).key_points == ("The council voted 7 to 2.", "It opens in 2028.")
 
 
+def test_a_reasoning_models_draft_is_ignored() -> None:
+    draft = json.dumps({"headline": "draft", "key_points": ["A draft point."]})
+    text = f"<think>First a draft: {draft}. Better now.</think>\n{json.dumps(ANSWER)}"
+    assert parse_answer(text).headline == "Bridge approved"
+
+
 def test_a_brace_in_the_preamble_does_not_hide_the_object() -> None:
     text = "Format {headline, key_points} as asked: " + json.dumps(ANSWER)
     assert parse_answer(text).headline == "Bridge approved"

@@ -247,6 +247,18 @@ async def test_a_server_without_json_schema_support_is_asked_again_in_plain_mode
     assert sent_format == [True, False, False]
 
 
+async def test_an_unrelated_bad_request_does_not_switch_off_structured_output(
+    fake: FakeOpenAI,
+) -> None:
+    fake.script(error_reply(400, "context too long"), error_reply(400, "context too long"))
+    fake.default = json_reply(GOOD_ANSWER)
+    summarizer = make(fake)
+    assert (await summarizer.summarize(article(1), max_points=4)).backend == "extractive"
+    assert summarizer.stats.fallbacks == {"http_error": 1}
+    assert (await summarizer.summarize(article(2), max_points=4)).backend == "llm"
+    assert ["response_format" in r.body for r in fake.requests] == [True, False, True]
+
+
 async def test_an_item_delivered_to_many_chats_is_summarised_once(fake: FakeOpenAI) -> None:
     fake.script(json_reply(GOOD_ANSWER, delay=0.05))
     summarizer = make(fake)

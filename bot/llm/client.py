@@ -58,15 +58,15 @@ class ChatClient:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.timeout):
-                response = await self._post(messages, schema)
+                response = await self._post(messages, schema, self.response_format)
                 if response.status_code in (400, 422) and self.response_format != "none":
-                    log.warning(
-                        "LLM server rejected response_format=%s (HTTP %d); asking in plain mode",
-                        self.response_format,
-                        response.status_code,
-                    )
-                    self.response_format = "none"
-                    response = await self._post(messages, schema)
+                    response = await self._post(messages, schema, "none")
+                    if response.status_code < 300:
+                        log.warning(
+                            "LLM server rejects response_format=%s; using plain mode from now on",
+                            self.response_format,
+                        )
+                        self.response_format = "none"
         except (TimeoutError, httpx.TimeoutException):
             raise LLMUnavailableError(
                 f"no answer from {self.url} within {self.timeout:g}s", "timeout"
@@ -79,7 +79,9 @@ class ChatClient:
         _raise_for_status(response)
         return _answer_text(response)
 
-    async def _post(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> httpx.Response:
+    async def _post(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], structure: ResponseFormat
+    ) -> httpx.Response:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -87,12 +89,12 @@ class ChatClient:
             "max_tokens": self.max_tokens,
             "stream": False,
         }
-        if self.response_format == "json_schema":
+        if structure == "json_schema":
             payload["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "news_summary", "strict": True, "schema": schema},
             }
-        elif self.response_format == "json_object":
+        elif structure == "json_object":
             payload["response_format"] = {"type": "json_object"}
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         if self._http is not None:

@@ -2,18 +2,22 @@
 
 Servers without JSON mode (and some with it) wrap the object in a Markdown fence or chat around
 it ("Sure! Here is the summary: ..."). We take the first JSON object that has the keys we need,
-so a polite preamble costs nothing, and raise `LLMOutputError` when there is none: a typed
-failure the summariser turns into an extractive fallback.
+so a polite preamble (or a reasoning model's <think> block) costs nothing, and raise
+`LLMOutputError` when there is none: a typed failure the summariser turns into an extractive
+fallback.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import LLMOutputError
 
+# Reasoning models (DeepSeek-R1, Qwen3) think aloud first; drafts in there are not the answer.
+_THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 _HEADLINE_KEYS = ("headline", "title")
 _POINT_KEYS = ("key_points", "points", "keyPoints", "bullets", "summary")
 
@@ -28,6 +32,7 @@ class RawAnswer:
 
 def parse_answer(text: str) -> RawAnswer:
     """The first JSON object in `text` carrying key points, or `LLMOutputError`."""
+    text = _THINKING.sub("", text)
     decoder = json.JSONDecoder()
     start = text.find("{")
     while start != -1:
