@@ -382,3 +382,26 @@ async def test_the_api_key_never_reaches_a_log_line(
     assert caplog.records
     assert API_KEY not in caplog.text
     assert API_KEY not in repr(summarizer.client)
+
+
+async def test_an_article_of_unknown_language_is_checked_strictly_when_the_answer_shares_its_words(
+    fake: FakeOpenAI,
+) -> None:
+    invented = "Governor Smith praised the Riverton council for the bridge."
+    fake.script(json_reply({**GOOD_ANSWER, "key_points": [*GOOD_POINTS[:3], invented]}))
+    unknown = Article(text=BRIDGE_TEXT, title=BRIDGE.title)
+    summary = await make(fake, language="en").summarize(unknown, max_points=4)
+    assert summary.backend == "llm"
+    assert summary.key_points == tuple(GOOD_POINTS[:3])
+
+
+async def test_no_free_slot_within_the_timeout_falls_back(fake: FakeOpenAI) -> None:
+    fake.default = json_reply(GOOD_ANSWER)
+    summarizer = make(fake, max_concurrency=1)
+    async with summarizer._slots:  # another article holds the only slot
+        summary = await summarizer.summarize(BRIDGE, max_points=4)
+    assert summary.backend == "extractive"
+    assert summarizer.stats.fallbacks == {"busy": 1}
+    assert fake.requests == []
+    # "busy" is not remembered: the next delivery asks the model.
+    assert (await summarizer.summarize(BRIDGE, max_points=4)).backend == "llm"
