@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.summarize import load_article
+from bot.model import Summary
 from bot.summarize import summarize_article
 from tests.fakes.openai_api import FakeOpenAI, error_reply, json_reply
 
@@ -22,8 +23,10 @@ ANSWER = {
     ],
 }
 
-# What the default backend makes of the sample, computed in-process.
-EXTRACTIVE = summarize_article(load_article(str(SAMPLE)), max_points=4)
+
+def extractive() -> Summary:
+    """What the default backend makes of the sample, computed in-process."""
+    return summarize_article(load_article(str(SAMPLE)), max_points=4)
 
 
 def write_config(path: Path, base_url: str) -> Path:
@@ -68,7 +71,7 @@ async def test_summarize_uses_the_llm_backend_from_the_config_flag(tmp_path: Pat
         _, summary = await summarize("--config", str(config), env={})
     assert summary["backend"] == "llm"
     assert summary["key_points"] == ANSWER["key_points"]
-    assert summary["source"] == EXTRACTIVE.source
+    assert summary["source"] == extractive().source
     assert fake.requests[0].headers["authorization"] == "Bearer sk-cli-secret-123456"
 
 
@@ -79,5 +82,6 @@ async def test_summarize_falls_back_when_the_configured_endpoint_fails(tmp_path:
         _, summary = await summarize(env={"NEWSBOT_CONFIG": str(config)})
     assert len(fake.requests) == 1
     assert summary["backend"] == "extractive"
-    assert summary["headline"] == EXTRACTIVE.headline
-    assert summary["key_points"] == list(EXTRACTIVE.key_points)
+    expected = extractive()
+    assert summary["headline"] == expected.headline
+    assert summary["key_points"] == list(expected.key_points)
