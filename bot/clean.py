@@ -116,34 +116,40 @@ def _words(text: str) -> list[str]:
 
 
 def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+    return set(zip(words, words[1:], words[2:], strict=False))
 
 
 def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Drop exact copies, glued composites (teasers) and fragments contained in another."""
     seen: set[tuple[str, ...]] = set()
     unique: list[Paragraph] = []
-    shingles: list[set[tuple[str, ...]]] = []
+    keys: list[tuple[str, ...]] = []
     for paragraph in paragraphs:
         key = tuple(_words(paragraph.text))
         if key and key in seen:
             continue
         seen.add(key)
         unique.append(paragraph)
-        shingles.append(_shingles(key))
+        keys.append(key)
     if len(unique) < 2:
         return unique
-    postings: dict[tuple[str, ...], list[int]] = {}
-    for index, grams in enumerate(shingles):
-        for gram in grams:
-            postings.setdefault(gram, []).append(index)
+    shingles = [_shingles(key) for key in keys]
+    seen_grams: set[tuple[str, ...]] = set()
+    repeated: set[tuple[str, ...]] = set()
+    for grams in shingles:  # set operations keep this linear and fast on huge texts
+        repeated |= grams & seen_grams
+        seen_grams |= grams
     # only a paragraph mostly repeated elsewhere can be a copy or a composite
     suspects = [
         index
         for index, grams in enumerate(shingles)
         if len(grams) >= _MIN_WORDS_TO_COMPARE - 2
-        and sum(len(postings[gram]) > 1 for gram in grams) >= _COVERED * len(grams)
+        and len(grams & repeated) >= _COVERED * len(grams)
     ]
+    postings: dict[tuple[str, ...], list[int]] = {}
+    for index, grams in enumerate(shingles):
+        for gram in grams & repeated:
+            postings.setdefault(gram, []).append(index)
     dropped = {i for i in suspects if _is_composite(i, shingles[i], postings, shingles)}
     for index in suspects:
         if index in dropped:
@@ -166,10 +172,11 @@ def _overlaps(
     postings: dict[tuple[str, ...], list[int]],
     skip: set[int] | None = None,
 ) -> Counter[int]:
+    """How many of `grams` each other paragraph shares (postings hold only repeated grams)."""
     counts: Counter[int] = Counter()
     for gram in grams:
-        owners = postings[gram]
-        if len(owners) > _COMMON_SHINGLE:
+        owners = postings.get(gram, ())
+        if not 1 < len(owners) <= _COMMON_SHINGLE:
             continue
         counts.update(o for o in owners if o != index and (skip is None or o not in skip))
     return counts
