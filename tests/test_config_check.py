@@ -204,3 +204,24 @@ def test_a_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = check(capsys, str(tmp_path / "nope.yaml"))
     assert code == 1
     assert err == f"newsbot: error: {tmp_path / 'nope.yaml'}: file not found\n"
+
+
+def test_webhook_mode_also_requires_its_secret_when_secrets_are_required(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAFakeTokenForTests_abcdefghijklmnopqrs")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    path = tmp_path / "newsbot.yaml"
+    path.write_text(
+        "telegram:\n  mode: webhook\n  webhook: {url: 'https://bot.example.org/telegram'}\n",
+        encoding="utf-8",
+    )
+    assert check(capsys, str(path))[0] == 0
+    code, _, err = check(capsys, str(path), "--require-token")
+    assert code == 1
+    assert err == (
+        "newsbot: error: telegram.webhook: webhook mode needs a secret token in "
+        "$TELEGRAM_WEBHOOK_SECRET\n"
+    )
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "a-long-random-secret")
+    assert check(capsys, str(path), "--require-token")[0] == 0

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from bot import config
+from bot.cli.run import webhook_secret
 from bot.errors import ConfigError
 
 
@@ -21,7 +22,7 @@ def register(subparsers: Any) -> None:
     check.add_argument(
         "--require-token",
         action="store_true",
-        help=f"also require the bot token (${config.TOKEN_ENV}), as `newsbot run` does",
+        help=f"also require the secrets `newsbot run` needs (${config.TOKEN_ENV}, webhook secret)",
     )
     check.set_defaults(handler=run_check)
 
@@ -51,5 +52,6 @@ def run_check(args: argparse.Namespace) -> int:
     settings = config.load(path, os.environ)
     if args.require_token:
         config.require_token(settings)
+        webhook_secret(settings, dict(os.environ))
     print(f"OK: {path}: {summary(settings)}")
     return 0
