@@ -27,6 +27,8 @@ TRACKING_PARAMS = frozenset(
         "_gl",
         "ocid",
         "cmpid",
+        "wt_mc",
+        "wt_zmc",
     }
 )
 TRACKING_PREFIXES = ("utm_", "__hs", "pk_", "mtm_")

@@ -8,6 +8,7 @@ that yield nothing raise `ParseError` with feedparser's reason.
 from __future__ import annotations
 
 import io
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -23,6 +24,9 @@ from bot.model import Entry, Feed
 
 # Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
 FUTURE_TOLERANCE = timedelta(hours=1)
+_SLASH_DATE = re.compile(
+    r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
+)
 
 
 def clamp_future(published: datetime | None, now: datetime) -> datetime | None:
@@ -41,13 +45,27 @@ def _datetime(parsed: time.struct_time | None) -> datetime | None:
         return None
 
 
+def _slash_date(value: str | None) -> datetime | None:
+    """`2020/1/10 14:33:00`, which feedparser misreads (seen in Chinese forum feeds)."""
+    match = _SLASH_DATE.match(value or "")
+    if not match:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _published(raw: Any) -> datetime | None:
+    for key in ("published", "updated", "created"):
+        if raw.get(key):
+            return _slash_date(raw.get(key)) or _datetime(raw.get(f"{key}_parsed"))
+    return None
+
+
 def _entry(raw: Any, now: datetime) -> Entry | None:
-    published = clamp_future(
-        _datetime(raw.get("published_parsed"))
-        or _datetime(raw.get("updated_parsed"))
-        or _datetime(raw.get("created_parsed")),
-        now,
-    )
+    published = clamp_future(_published(raw), now)
     title = snippet_text(raw.get("title") or "")
     link = (raw.get("link") or "").strip() or None
     summary = body_text(raw.get("summary") or "")

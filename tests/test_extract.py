@@ -1,0 +1,148 @@
+"""Article extraction: real benchmark pages, odd input, and the feed-excerpt fallback."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from bot.config import FetchSettings
+from bot.errors import ExtractionError
+from bot.feeds.extract import (
+    MIN_ARTICLE_CHARS,
+    article_from_entry,
+    extract_article,
+    extract_article_async,
+    is_usable,
+)
+from bot.feeds.fetch import Fetcher
+from bot.model import Entry
+
+BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-benchmark"
+
+
+def benchmark_pages(count: int) -> list[tuple[str, str, str]]:
+    truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for key in sorted(truth)[:count]:
+        html = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes()).decode()
+        pages.append((html, truth[key]["url"], truth[key]["articleBody"]))
+    return pages
+
+
+@pytest.mark.parametrize(("html", "url", "body"), benchmark_pages(8))
+def test_benchmark_pages_give_body_text_and_full_metadata(html: str, url: str, body: str) -> None:
+    article = extract_article(html, url)
+    expected_words = set(body.split())
+    got_words = set(article.text.split())
+    assert len(expected_words & got_words) > 0.7 * len(expected_words)
+    assert article.title
+    assert article.site_name
+    assert article.published is not None
+    assert article.published.tzinfo is not None
+    assert article.url == url
+
+
+def test_bytes_with_a_declared_legacy_charset_are_decoded() -> None:
+    html = (
+        '<html><head><meta charset="windows-1251"><title>Мост открыт</title></head><body>'
+        "<article><h1>Мост открыт</h1>"
+        + "<p>Новый мост через реку открыли во вторник после трёх лет строительства.</p>" * 5
+        + "</article></body></html>"
+    ).encode("windows-1251")
+    article = extract_article(html, "https://news.example.ru/most")
+    assert article.title == "Мост открыт"
+    assert article.text.startswith("Новый мост через реку открыли")
+    assert article.site_name == "news.example.ru"
+
+
+@pytest.mark.parametrize(
+    "html", ["", b"", "   ", b"\x00\x01\x02\xff", "<<<>>>", "<html></html>", "plain words only"]
+)
+def test_odd_input_gives_an_empty_article_not_an_exception(html: str | bytes) -> None:
+    article = extract_article(html, "https://example.com/x")
+    assert article.text == "" or "plain words only" in article.text
+    assert article.site_name == "example.com"
+
+
+async def test_async_wrapper_matches_the_sync_function() -> None:
+    html, url, _ = benchmark_pages(1)[0]
+    assert await extract_article_async(html, url) == extract_article(html, url)
+
+
+ENTRY = Entry(
+    identity="e1",
+    title="Bridge opens",
+    link=None,
+    published=datetime(2024, 3, 5, tzinfo=UTC),
+    author="Ann",
+    summary="Short teaser.",
+    content="The full text of the bridge story as the feed carries it. " * 3,
+)
+
+
+def test_feed_excerpt_article_is_marked_and_prefers_content() -> None:
+    article = article_from_entry(ENTRY, "Daily Planet")
+    assert article.from_feed_excerpt
+    assert article.text == ENTRY.content
+    assert article.title == "Bridge opens"
+    assert article.site_name == "Daily Planet"
+    assert not is_usable(article)
+    assert is_usable(article.__class__(text="x" * MIN_ARTICLE_CHARS))
+
+
+def local() -> FetchSettings:
+    return FetchSettings(allow_private_networks=True, retries=0)
+
+
+PAGE = (
+    "<html><head><title>Bridge opens</title></head><body><article><h1>Bridge opens</h1>"
+    + "<p>The new bridge over the river opened on Tuesday after three years of work, "
+    "and the first buses crossed it before dawn while residents watched.</p>"
+    * 6
+    + "</article></body></html>"
+)
+
+
+async def test_fetch_article_uses_the_page_when_it_is_good(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/story").respond_with_data(PAGE, content_type="text/html")
+    entry = Entry(
+        identity="e", title="Bridge", link=httpserver.url_for("/story"), summary="Teaser."
+    )
+    async with Fetcher(local()) as fetcher:
+        article = await fetcher.fetch_article(entry)
+    assert not article.from_feed_excerpt
+    assert article.text.startswith("The new bridge over the river opened")
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(404, "missing"), (200, "<html><body><p>Subscribe to read.</p></body></html>")],
+)
+async def test_fetch_article_falls_back_to_the_feed_excerpt(
+    httpserver: HTTPServer, status: int, body: str
+) -> None:
+    httpserver.expect_request("/story").respond_with_data(
+        body, status=status, content_type="text/html"
+    )
+    entry = Entry(
+        identity="e", title="Bridge", link=httpserver.url_for("/story"), content=ENTRY.content
+    )
+    async with Fetcher(local()) as fetcher:
+        article = await fetcher.fetch_article(entry, site_name="Daily Planet")
+    assert article.from_feed_excerpt
+    assert article.text == ENTRY.content
+
+
+async def test_fetch_article_without_page_or_excerpt_raises(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/story").respond_with_data(
+        "<html><body></body></html>", content_type="text/html"
+    )
+    entry = Entry(identity="e", title="Bridge", link=httpserver.url_for("/story"))
+    async with Fetcher(local()) as fetcher:
+        with pytest.raises(ExtractionError, match="no article text"):
+            await fetcher.fetch_article(entry)
