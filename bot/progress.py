@@ -7,6 +7,8 @@ Command owners wrap a loop:
             ...
             progress.advance(note=feed.url)
 
+or, for work that reports running totals, `progress.update(report.sent + report.failed)`.
+
 It writes to stderr so stdout stays clean for results, and it never writes faster than
 `REDRAW_INTERVAL` (terminal) or more than one line per `LINE_STEP` of the work (logs), so a
 broadcast to 100,000 chats does not flood a journal.
@@ -70,7 +72,11 @@ class Progress:
 
     def advance(self, step: int = 1, note: str | None = None) -> None:
         """Record `step` more units done; `note` names the current unit (a feed, a chat)."""
-        self.done += step
+        self.update(self.done + step, note)
+
+    def update(self, done: int, note: str | None = None) -> None:
+        """Set the units done so far, for work that reports running totals (a broadcast)."""
+        self.done = done
         now = self._clock()
         if self._tty:
             if now - self._last_write >= REDRAW_INTERVAL:

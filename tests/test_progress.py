@@ -90,3 +90,20 @@ def test_close_is_idempotent_and_total_can_be_set_later() -> None:
     progress.close()
     assert stream.getvalue().count("done") == 1
     assert "2/2 (100%)" in stream.getvalue()
+
+
+def test_update_sets_running_totals_from_a_report() -> None:
+    """A broadcast reports absolute counts; update() takes them as they come."""
+    stream = io.StringIO()
+    clock = Clock()
+    progress = Progress("broadcast", total=200, stream=stream, clock=clock)
+    for done in (50, 120, 200):
+        progress.update(done, note="sent")
+        clock.now += 1
+    progress.close("3 blocked")
+    assert stream.getvalue().splitlines() == [
+        "broadcast: 50/200 (25%) sent",
+        "broadcast: 120/200 (60%) sent",
+        "broadcast: 200/200 (100%) sent",
+        "broadcast: done, 200/200 (100%) in 3.0s, 3 blocked",
+    ]
