@@ -1,6 +1,7 @@
 """Progress: a redrawn bar on a terminal, a bounded number of plain lines everywhere else."""
 
 import io
+import os
 
 import pytest
 
@@ -107,3 +108,16 @@ def test_update_sets_running_totals_from_a_report() -> None:
         "broadcast: 200/200 (100%) sent",
         "broadcast: done, 200/200 (100%) in 3.0s, 3 blocked",
     ]
+
+
+def test_a_real_terminal_is_detected_and_gets_the_bar() -> None:
+    master, slave = os.openpty()
+    with os.fdopen(slave, "w") as terminal:
+        progress = Progress("polling", total=2, stream=terminal, clock=Clock())
+        progress.advance()
+        progress.close()
+    written = os.read(master, 4096).decode()
+    os.close(master)
+    assert written.startswith("\rpolling [")
+    assert "polling: done, 2/2" not in written  # advanced once only
+    assert "polling: done, 1/2 (50%)" in written
