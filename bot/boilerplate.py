@@ -13,20 +13,26 @@ from collections.abc import Sequence
 _CALL_TO_ACTION = re.compile(
     r"""
     ©
+    # prompts that address the reader, anywhere in a sentence
     | \b(?:
-        (?:follow|like|join|support|contact|find)\s+us\b
-      | subscrib(?:e|ing)\b | sign\s+up\b | newsletters?\b | donat(?:e|ion)s?\b
+        (?:follow|join|support|contact|find)\s+us\b | like\s+us\s+on\b
       | become\s+(?:a|an|our)\s+(?:patron|member|subscriber|supporter)\b
-      | share\s+(?:this|on|via|with\s+your)\b | read\s+(?:more|also|next)\b
-      | click\s+here\b | cookies?\b | all\s+rights\s+reserved\b
-      | download\s+(?:our|the)\s+app\b | turn\s+on\s+notifications\b
+      | (?:our|the|free|daily|weekly)\s+newsletters?\b
+      | click\s+here\b | (?:we\s+use|accept|our)\s+cookies\b | cookie\s+(?:policy|settings)\b
+      | all\s+rights\s+reserved\b | download\s+our\s+app\b | turn\s+on\s+notifications\b
       | our\s+(?:telegram|twitter|facebook|instagram|youtube|tiktok|whatsapp)\b
-      | stay\s+(?:tuned|informed|up\s+to\s+date)\b | most\s+up-to-date\s+information\b
-      | підпис\w*ся | підпишіться | читайте\s+також | слідкуйте | підтримайте | патрон\w*
-      | подписывайтесь | подпишитесь | читайте\s+также | следите\s+за | поддержите
-      | abonnier\w* | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | teilen\s+sie
-      | síguenos | suscríbete | lee\s+también | comparte\s+(?:esta|en)
+      | stay\s+(?:tuned|informed)\b | most\s+up-to-date\s+information\b
+      | підпишіться\s+на | читайте\s+також | підтримайте\s+нас | стати\s+(?:нашим\s+)?патроном
+      | подпишитесь\s+на | читайте\s+также | поддержите\s+нас
+      | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | abonnieren\s+sie
+      | síguenos | suscríbete | lee\s+también
     )
+    # imperatives that open a sentence
+    | (?:^|[.!?]\s+)\W*(?:
+        subscribe | sign\s+up | donate | share\s+(?:this|on|via) | read\s+(?:more|also|next)
+      | follow\s+(?:us|@) | download | підписуйтесь | слідкуйте | подписывайтесь | следите
+      | abonnieren | teilen\s+sie | comparte
+    )\b
     """,
     re.VERBOSE,  # matched against lower-cased text: faster than IGNORECASE
 )

@@ -24,10 +24,14 @@ _WORD = re.compile(r"\w+")
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_BULLET = re.compile(r"^\s*(?:[-–—•*·▪►]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*[-–—•*·▪►]\s+")
 _TERMINAL = ".!?…:;\"'”»)"
 _COVERED = 0.8  # share of a paragraph's trigrams found elsewhere that makes it a duplicate
 _MIN_WORDS_TO_COMPARE = 6
+# Shorter lines may repeat on purpose (an interview's question, "Also at Walmart"); longer
+# ones repeat because the page glued a teaser or a caption in.
+_MIN_WORDS_TO_DROP = 10
+_COPIES = 2
 _COMMON_SHINGLE = 25  # a trigram in more paragraphs than this is furniture, not evidence of a copy
 
 
@@ -121,12 +125,13 @@ def _shingles(words: Sequence[str]) -> set[tuple[str, ...]]:
 
 def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Drop exact copies, glued composites (teasers) and fragments contained in another."""
+    all_keys = [tuple(_words(paragraph.text)) for paragraph in paragraphs]
+    counts = Counter(all_keys)
     seen: set[tuple[str, ...]] = set()
     unique: list[Paragraph] = []
     keys: list[tuple[str, ...]] = []
-    for paragraph in paragraphs:
-        key = tuple(_words(paragraph.text))
-        if key and key in seen:
+    for paragraph, key in zip(paragraphs, all_keys, strict=True):
+        if _is_copy(key, seen, counts):
             continue
         seen.add(key)
         unique.append(paragraph)
@@ -143,8 +148,7 @@ def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     suspects = [
         index
         for index, grams in enumerate(shingles)
-        if len(grams) >= _MIN_WORDS_TO_COMPARE - 2
-        and len(grams & repeated) >= _COVERED * len(grams)
+        if len(grams) >= _MIN_WORDS_TO_DROP - 2 and len(grams & repeated) >= _COVERED * len(grams)
     ]
     postings: dict[tuple[str, ...], list[int]] = {}
     for index, grams in enumerate(shingles):
@@ -155,15 +159,26 @@ def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
         if index in dropped:
             continue
         grams = shingles[index]
-        for other, shared in _overlaps(index, grams, postings, skip=dropped).items():
-            if shared < _COVERED * len(grams):
-                continue
-            mine, theirs = len(grams), len(shingles[other])
-            # the shorter copy goes; between equals, the later one
-            if mine < theirs or (mine == theirs and index > other):
-                dropped.add(index)
-                break
+        covering = [
+            other
+            for other, shared in _overlaps(index, grams, postings, skip=dropped).items()
+            if shared >= _COVERED * len(grams)
+        ]
+        if len(covering) != 1:  # covered by several: a recurring template, not a copy
+            continue
+        mine, theirs = len(grams), len(shingles[covering[0]])
+        # the shorter copy goes; between equals, the later one
+        if mine < theirs or (mine == theirs and index > covering[0]):
+            dropped.add(index)
     return [p for index, p in enumerate(unique) if index not in dropped]
+
+
+def _is_copy(
+    key: tuple[str, ...], seen: set[tuple[str, ...]], counts: Counter[tuple[str, ...]]
+) -> bool:
+    """A long text said once before is a copy; one repeated three times or more is a template
+    (an interview's recurring question) and stays."""
+    return len(key) >= _MIN_WORDS_TO_DROP and key in seen and counts[key] == _COPIES
 
 
 def _overlaps(
@@ -202,13 +217,14 @@ def _is_composite(
 
 def _drop_repeated_sentences(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """Remove sentences already said earlier in the text (same words, any punctuation or case)."""
+    keys = [[tuple(_words(sentence)) for sentence in p.sentences] for p in paragraphs]
+    counts = Counter(key for sentence_keys in keys for key in sentence_keys)
     seen: set[tuple[str, ...]] = set()
     kept: list[Paragraph] = []
-    for paragraph in paragraphs:
+    for paragraph, sentence_keys in zip(paragraphs, keys, strict=True):
         fresh = []
-        for sentence in paragraph.sentences:
-            key = tuple(_words(sentence))
-            if len(key) >= 4 and key in seen:
+        for sentence, key in zip(paragraph.sentences, sentence_keys, strict=True):
+            if _is_copy(key, seen, counts):
                 continue
             seen.add(key)
             fresh.append(sentence)
