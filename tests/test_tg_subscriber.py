@@ -7,16 +7,17 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
-from tests.tg_app import USER, ask, rss, running_bot, services_in
+from tests.feed_server import FakeSite, Story
+from tests.tg_app import USER, ask, subscriber_bot
+from tests.tg_harness import store_of
 
 
-def catalogue(httpserver: HTTPServer, count: int = 3) -> list[dict[str, object]]:
+def catalogue(site: FakeSite, count: int) -> list[dict[str, object]]:
+    """`count` catalogue sources, each with one story."""
     for i in range(count):
-        httpserver.expect_request(f"/feed{i}.xml").respond_with_data(
-            rss(f"Feed {i}", []), content_type="application/rss+xml"
-        )
+        site.publish(f"feed{i}", Story(f"story-{i}", f"Story {i}"))
     return [
-        {"id": f"src{i}", "name": f"Source {i}", "url": httpserver.url_for(f"/feed{i}.xml")}
+        {"id": f"src{i}", "name": f"Source {i}", "url": site.feed_url(f"feed{i}")}
         for i in range(count)
     ]
 
@@ -24,10 +25,8 @@ def catalogue(httpserver: HTTPServer, count: int = 3) -> list[dict[str, object]]
 async def test_new_user_starts_browses_sources_and_subscribes_with_a_button(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    async with (
-        FakeTelegram() as tg,
-        running_bot(tg, tmp_path, sources=catalogue(httpserver, 10)) as app,
-    ):
+    sources = catalogue(FakeSite(httpserver), 10)
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         welcome = await ask(tg, USER, "/start")
         assert "key points" in welcome.text
         buttons = welcome.params["reply_markup"]["inline_keyboard"]
@@ -47,10 +46,27 @@ async def test_new_user_starts_browses_sources_and_subscribes_with_a_button(
         [answer] = await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
         assert answer.params["text"] == "Following Source 2"
 
-        subscriptions = await services_in(app).store.list_subscriptions(USER)
+        subscriptions = await store_of(app).list_subscriptions(USER)
         assert [s.source_id for s in subscriptions] == ["src2"]
         listing = await ask(tg, USER, "/list")
         assert "1. <b>Source 2</b>" in listing.text
 
         tg.press_button(tg.last_message(USER), "src:p:1")
         await tg.wait_for(lambda c: c.method == "editMessageText" and "page 2 of 2" in c.text)
+
+
+async def test_the_same_button_pressed_again_unsubscribes(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    sources = catalogue(FakeSite(httpserver), 1)
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        await ask(tg, USER, "/start")
+        welcome = tg.last_message(USER)
+        tg.press_button(welcome, "src:s:0")
+        await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
+        tg.press_button(welcome, "src:s:0")
+        answers = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", count=2)
+        assert answers[1].params["text"] == "Stopped following Source 0"
+        assert await store_of(app).list_subscriptions(USER) == []
+        markup = tg.last_message(USER)["reply_markup"]["inline_keyboard"]
+        assert markup[0][0]["text"] == "➕ Source 0"
