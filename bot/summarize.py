@@ -57,9 +57,14 @@ class ExtractiveSummarizer:
 
 def summarize_text(text: str, title: str | None = None, max_points: int = 4) -> Summary:
     """Summarise plain text whose first line may be the headline (short, no final period)."""
+    return summarize_article(article_from_text(text, title), max_points=max_points)
+
+
+def article_from_text(text: str, title: str | None = None) -> Article:
+    """An Article from plain text; without a title, a headline-like first line becomes it."""
     if title is None:
         title, text = _headline_line(text)
-    return summarize_article(Article(text=text, title=title), max_points=max_points)
+    return Article(text=text, title=title)
 
 
 def summarize_article(article: Article, max_points: int = 4) -> Summary:

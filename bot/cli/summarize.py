@@ -16,6 +16,7 @@ from bot import config
 from bot.errors import InputError
 from bot.model import Article, Summary
 from bot.render import render_html, render_text
+from bot.summarize import article_from_text
 from bot.summarizers import build_summarizer
 
 # Inputs larger than this are refused before decoding: no news article is 20 MB of text.
@@ -89,7 +90,7 @@ def load_article(name: str) -> Article:
         from bot.feeds.extract import extract_article  # noqa: PLC0415 - HTML input only
 
         return extract_article(text)
-    return Article(text=text)
+    return article_from_text(text)
 
 
 def summary_as_json(summary: Summary) -> str:
