@@ -26,36 +26,23 @@ _REPORTED = re.compile(
     rf"пише|сообщает|сообщило|пишет|berichtet|berichtete|informó|informa)\b"
 )
 _ACCORDING = re.compile(
-    rf"\b(?:according to|as reported by|citing|за даними|за інформацією|як повідомляє|"
+    rf"\b(?i:according to|as reported by|citing|за даними|за інформацією|як повідомляє|"
     rf"по данным|по информации|как сообщает|laut|según)\s+(?P<name>{_NAME})"
 )
 _PROMO = re.compile(
     rf"^(?P<name>{_NAME})\s+(?:is|are|—|–|-)\s+(?:the|your|an?|це|это|ist|es)\b", re.UNICODE
 )
 _COPYRIGHT = re.compile(
-    rf"(?:©|\(c\)|copyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})", re.I
+    rf"(?:©|\([cC]\)|[Cc]opyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})"
 )
 _SOURCE_END = re.compile(r"\s*(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*$")
+# Capitalised words that open a sentence but name nobody: pronouns, generic nouns, "how".
 _NOT_NAMES = frozenset(
-    [
-        "the",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "this",
-        "that",
-        "sources",
-        "source",
-        "officials",
-        "police",
-        "media",
-        "reports",
-        "his",
-        "her",
-    ]
+    re.split(
+        r"\s+",
+        "the he she it they we i you this that these those there sources source officials police "
+        "media reports his her its their our as how як как wie він вона вони он она они er sie es",
+    )
 )
 
 
@@ -100,7 +87,7 @@ def source_from_text(paragraphs: Iterable[str]) -> str | None:
         for pattern in (_DATELINE, _REPORTED, _ACCORDING):
             match = pattern.search(paragraph)
             if match and _plausible_name(match.group("name")):
-                return match.group("name").rstrip(".")
+                return _tidy(match.group("name"))
     return None
 
 
@@ -110,7 +97,7 @@ def publisher_from_boilerplate(boilerplate: Iterable[str]) -> str | None:
         for pattern in (_PROMO, _COPYRIGHT):
             match = pattern.search(text)
             if match and _plausible_name(match.group("name")):
-                return match.group("name").rstrip(".")
+                return _tidy(match.group("name"))
     return None
 
 
@@ -134,4 +121,13 @@ def describe(attribution: Attribution, url: str | None = None) -> str:
 
 
 def _plausible_name(name: str) -> bool:
-    return name.split(maxsplit=1)[0].lower() not in _NOT_NAMES and len(name) <= 60
+    """Not a pronoun, a generic noun or a question word; "The X" is fine."""
+    words = name.split()
+    if len(words) > 1 and words[0].lower() == "the":
+        words = words[1:]
+    return words[0].lower() not in _NOT_NAMES and len(name) <= 60
+
+
+def _tidy(name: str) -> str:
+    """The name up to a sentence end ("Example News. All rights" → "Example News")."""
+    return name.split(". ", 1)[0].rstrip(".")

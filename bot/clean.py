@@ -166,9 +166,9 @@ def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
         ]
         if len(covering) != 1:  # covered by several: a recurring template, not a copy
             continue
-        mine, theirs = len(grams), len(shingles[covering[0]])
-        # the shorter copy goes; between equals, the later one
-        if mine < theirs or (mine == theirs and index > covering[0]):
+        # a later copy or caption goes; an earlier lede stays where it is, and the sentence
+        # repeated in the later, longer paragraph goes in `_drop_repeated_sentences`
+        if index > covering[0] and len(grams) <= len(shingles[covering[0]]):
             dropped.add(index)
     return [p for index, p in enumerate(unique) if index not in dropped]
 

@@ -47,9 +47,10 @@ _STARTERS = _wordset(
 _WORDLIKE = _wordset(
     "no nos ill mass wash sun sat mon wed est ed op det mar ca al v sen rep gen col pres"
 )
-_MONTHS = _wordset(
+# After "3." these words make it a German ordinal date ("am 3. Oktober", "12. bis 13. Mai").
+_AFTER_ORDINAL = _wordset(
     """
-    januar februar märz april mai juni juli august september oktober november dezember jänner
+    bis januar februar märz april mai juni juli august september oktober november dezember jänner
     feber
     """
 )
@@ -118,7 +119,7 @@ def _holds_together(word: str, next_word: str, *, lower_case: bool) -> bool:
     lowered = word.lower()
     next_lower = next_word.lower().rstrip(".,;:")
     if lowered.isdigit():
-        return len(lowered) <= 2 and next_lower in _MONTHS
+        return len(lowered) <= 2 and next_lower in _AFTER_ORDINAL
     is_abbreviation = (
         lowered in _ABBREVIATIONS
         or (len(word) == 1 and word.isalpha())
