@@ -102,6 +102,8 @@ class FetchSettings(_Section):
     retries: int = Field(default=2, ge=0, le=10)
     # Honour HTTP(S)_PROXY from the environment; off so a proxy cannot bypass address checks.
     trust_env: bool = False
+    # Worker processes that parse feeds in parallel (0: a thread, fine for small catalogues).
+    parse_processes: int = Field(default=0, ge=0, le=16)
 
 
 class DatabaseSettings(_Section):

@@ -22,6 +22,7 @@ from bot.errors import (
     ContentTypeError,
     FetchTimeoutError,
     HTTPStatusError,
+    ParseError,
     RateLimitedError,
     TooManyRedirectsError,
 )
@@ -359,3 +360,15 @@ async def test_page_is_extracted_with_metadata(httpserver: HTTPServer) -> None:
     assert article.language == "en"
     assert article.text.startswith("The new bridge over the river opened")
     assert article.url == httpserver.url_for("/story")
+
+
+async def test_feeds_parse_in_worker_processes_when_configured(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/feed").respond_with_data(GUARDIAN, content_type=RSS)
+    httpserver.expect_request("/broken").respond_with_data(b"<rss><channel>", content_type=RSS)
+    async with Fetcher(local(parse_processes=1)) as fetcher:
+        await fetcher.warm_up()
+        response = await fetcher.fetch_feed(httpserver.url_for("/feed"))
+        with pytest.raises(ParseError, match="not a readable feed"):
+            await fetcher.fetch_feed(httpserver.url_for("/broken"))
+    assert response.feed is not None
+    assert len(response.feed.entries) == 55

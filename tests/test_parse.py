@@ -185,7 +185,7 @@ def test_json_feed_items_become_entries() -> None:
     first, second = feed.entries
     assert first.identity == "42"
     assert first.title == "First story"
-    assert first.content == "One.\n\nTwo."
+    assert first.content == "One.\nTwo."
     assert first.author == "Ann, Bob"
     assert first.published == datetime(2024, 2, 3, 2, 5, 6, tzinfo=UTC)
     assert second.identity == "7"

@@ -14,8 +14,11 @@ import ipaddress
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
+from multiprocessing import get_context
 from types import TracebackType
 from typing import Literal, Self
 
@@ -68,6 +71,7 @@ RETRY_AFTER_INLINE_MAX = 5.0
 # A 429 without a usable Retry-After blocks the host for this long (seconds).
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 86400.0
+_EMPTY_FEED = b'{"version": "https://jsonfeed.org/version/1.1", "items": []}'
 # Retry delay for attempt n is RETRY_BASE_DELAY * 2**n, times a factor in [0.5, 1.5).
 RETRY_BASE_DELAY = 0.5
 
@@ -165,6 +169,11 @@ class Fetcher:
             follow_redirects=False,
             trust_env=s.trust_env,
         )
+        self._parse_pool = (
+            ProcessPoolExecutor(s.parse_processes, mp_context=get_context("spawn"))
+            if s.parse_processes
+            else None
+        )
         self._global = asyncio.Semaphore(s.max_connections)
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._blocked_until: dict[str, float] = {}
@@ -181,8 +190,10 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the shared client and its connections."""
+        """Close the shared client, its connections and the parsing processes."""
         await self._client.aclose()
+        if self._parse_pool is not None:
+            self._parse_pool.shutdown(wait=False, cancel_futures=True)
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -205,12 +216,7 @@ class Fetcher:
         new_modified = fetched.headers.get("last-modified") or last_modified
         if fetched.status == 304:
             return FeedResponse(fetched.url, True, None, new_etag, new_modified)
-        feed = await asyncio.to_thread(
-            parse_feed,
-            fetched.body,
-            url=fetched.url,
-            content_type=fetched.headers.get("content-type"),
-        )
+        feed = await self._parse(fetched.body, fetched.url, fetched.headers.get("content-type"))
         return FeedResponse(fetched.url, False, feed, new_etag, new_modified)
 
     async def fetch_page(self, url: str, *, trusted: bool = False) -> Article:
@@ -248,7 +254,7 @@ class Fetcher:
         fetched = await self.fetch(url, kind="any", trusted=trusted)
         if fetched.content_type not in PAGE_TYPES:
             try:
-                await asyncio.to_thread(parse_feed, fetched.body, url=fetched.url)
+                await self._parse(fetched.body, fetched.url, None)
             except NewsbotError:
                 return []
             return [fetched.url]
@@ -295,7 +301,20 @@ class Fetcher:
                 f"{url}: no complete answer within {self.settings.total_timeout:g} s"
             ) from None
 
+    async def warm_up(self) -> None:
+        """Start the parsing processes now rather than during the first poll."""
+        if self._parse_pool is not None:
+            count = self.settings.parse_processes
+            await asyncio.gather(*(self._parse(_EMPTY_FEED, "warm-up", None) for _ in range(count)))
+
     # -- internals -----------------------------------------------------------------------------
+
+    async def _parse(self, body: bytes, url: str, content_type: str | None) -> Feed:
+        """Parse off the event loop: in a worker process when configured, else a thread."""
+        call = partial(parse_feed, body, url=url, content_type=content_type)
+        if self._parse_pool is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self._parse_pool, call)
 
     async def _follow(
         self, url: httpx.URL, kind: Kind, headers: dict[str, str], allow_private: bool

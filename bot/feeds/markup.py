@@ -8,8 +8,6 @@ import re
 import lxml.etree
 import lxml.html
 
-from bot.clean import clean_text
-
 _BLOCKS = frozenset(
     [
         "p",
@@ -68,6 +66,9 @@ def snippet_text(markup: str) -> str:
 
 
 def body_text(markup: str) -> str:
-    """A summary or content block as clean paragraphs (boilerplate and repeats removed)."""
-    text = html_to_text(markup)
-    return clean_text(text) if text else ""
+    """A summary or content block as plain paragraphs.
+
+    Boilerplate and repeats are removed later, by the summariser's own cleaning
+    (`bot.clean`), only for the entries that are actually summarised.
+    """
+    return html_to_text(markup)

@@ -103,7 +103,7 @@ def parse_feed(
     if url:
         headers["content-location"] = url
     result = feedparser.parse(
-        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     entries = tuple(e for e in (_entry(raw, now) for raw in result.entries) if e is not None)
     if not entries and result.get("bozo"):
