@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +29,18 @@ def answers(tg: FakeTelegram, chat_id: int) -> list[Call]:
     return [c for c in tg.calls_for(chat_id) if c.method in ANSWERS]
 
 
-async def ask(
-    tg: FakeTelegram, chat_id: int, text: str, *, user_id: int | None = None, timeout: float = 15
+async def answer_to(
+    tg: FakeTelegram, chat_id: int, send: Callable[[], object], timeout: float = 15
 ) -> Call:
-    """Send a message as a user and return the bot's next answer in that chat."""
+    """Do `send` (inject an update) and return the bot's next answer in that chat."""
     before = len(answers(tg, chat_id))
-    tg.send_message(chat_id, text, user_id=user_id)
+    send()
     calls = await tg.wait_for(
         lambda c: c.chat_id == chat_id and c.method in ANSWERS, count=before + 1, timeout=timeout
     )
     return calls[before]
+
+
+async def ask(tg: FakeTelegram, chat_id: int, text: str, *, user_id: int | None = None) -> Call:
+    """Send a message as a user and return the bot's next answer in that chat."""
+    return await answer_to(tg, chat_id, lambda: tg.send_message(chat_id, text, user_id=user_id))

@@ -49,13 +49,19 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     application = build_application(settings)
-    async with running(application, settings, secret_token=secret_token):
-        health = await start_health_server(settings.metrics, services_of(application).store.ping)
-        try:
-            await stop.wait()
-        finally:
-            if health is not None:
-                await health.stop()
+    try:
+        async with running(application, settings, secret_token=secret_token):
+            health = await start_health_server(
+                settings.metrics, services_of(application).store.ping
+            )
+            try:
+                await stop.wait()
+            finally:
+                if health is not None:
+                    await health.stop()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def run(args: argparse.Namespace) -> int:

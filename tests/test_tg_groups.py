@@ -1,0 +1,52 @@
+"""In groups only the group's admins change what the group follows (checked with getChatMember)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+
+from tests.fakes import FakeTelegram
+from tests.feed_server import FakeSite, Story
+from tests.tg_app import ask, subscriber_bot
+from tests.tg_harness import store_of
+
+GROUP = -100777
+ADMIN_USER = 31
+MEMBER = 32
+
+
+async def test_group_non_admin_is_refused_and_admin_may_subscribe(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("city", Story("park", "Park reopens"))
+    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        tg.add_chat({"id": GROUP, "type": "supergroup", "title": "Neighbours"})
+        tg.set_member(GROUP, ADMIN_USER, "administrator")
+        tg.set_member(GROUP, MEMBER, "member")
+
+        refused = await ask(tg, GROUP, "/subscribe city", user_id=MEMBER)
+        assert "Only this group's admins" in refused.text
+        assert await store_of(app).list_subscriptions(GROUP) == []
+
+        accepted = await ask(tg, GROUP, "/subscribe city", user_id=ADMIN_USER)
+        assert "Following <b>City News</b>" in accepted.text
+        listing = await ask(tg, GROUP, "/list", user_id=MEMBER)
+        assert "City News" in listing.text
+
+        await ask(tg, GROUP, "/sources", user_id=MEMBER)
+        tg.press_button(tg.last_message(GROUP), "src:t:0:0", user_id=MEMBER)
+        [alert] = await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
+        assert alert.params["show_alert"] is True
+        assert "Only this group's admins" in alert.params["text"]
+        assert len(await store_of(app).list_subscriptions(GROUP)) == 1
+
+        stop = await ask(tg, GROUP, "/stop", user_id=MEMBER)
+        assert "Only this group's admins" in stop.text
+        checks = tg.calls_to("getChatMember", GROUP)
+        assert {c.params["user_id"] for c in checks} == {ADMIN_USER, MEMBER}
+        chat = await store_of(app).get_chat(GROUP)
+        assert chat is not None
+        assert chat.kind == "supergroup"

@@ -1,0 +1,69 @@
+"""Reading now over the real bot: a bare link gets a summary, /latest shows the newest posts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+
+from tests.fakes import FakeTelegram
+from tests.feed_server import FakeSite, Story
+from tests.tg_app import USER, answers, ask, subscriber_bot
+from tests.tg_harness import eventually, store_of
+
+GROUP = -100500
+
+
+async def test_a_bare_link_in_a_private_chat_gets_a_summary(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("city", Story("tram", "New tram line opens downtown", topic="tram"))
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
+        answer = await ask(tg, USER, f"Look at this {site.page_url('tram')} please")
+        assert answer.ok
+        assert answer.text.startswith("<b>New tram line opens downtown</b>")
+        assert answer.text.count("• ") >= 2
+        assert "City News" in answer.text
+        assert answer.params["parse_mode"] == "HTML"
+        again = await ask(tg, USER, f"/summarize {site.page_url('tram')}")
+        assert again.text == answer.text
+
+
+async def test_links_in_groups_are_not_summarised_unless_asked(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("city", Story("tram", "New tram line opens downtown", topic="tram"))
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
+        tg.send_message(GROUP, f"see {site.page_url('tram')}", user_id=USER)
+        await asyncio.sleep(0.5)
+        assert answers(tg, GROUP) == []
+        asked = await ask(tg, GROUP, f"/summarize {site.page_url('tram')}", user_id=USER)
+        assert "New tram line" in asked.text
+
+
+async def test_latest_fetches_a_source_now_and_respects_the_count(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    for slug, title in (("a", "Alpha story"), ("b", "Beta story"), ("c", "Gamma story")):
+        site.publish("city", Story(slug, title))
+    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        answer = await ask(tg, USER, "/latest city 2")
+        assert answer.text.startswith("<b>Gamma story</b>")
+        assert "Beta story" in answer.text
+        assert "Alpha story" not in answer.text
+
+        await ask(tg, USER, "/subscribe city")
+        store = store_of(app)
+
+        async def stored() -> int:
+            feed = await store.get_feed_by_url(site.feed_url("city"))
+            return len(await store.latest_items([feed.id], 3)) if feed else 0
+
+        await eventually(stored, lambda n: n == 3, timeout=15)  # the first poll's baseline
+        everything = await ask(tg, USER, "/latest 3")
+        assert everything.text.index("Gamma story") < everything.text.index("Alpha story")
