@@ -1,0 +1,127 @@
+"""`newsbot run` killed with SIGKILL mid-broadcast, restarted: the broadcast completes, once each.
+
+The fake Bot API server kills the bot process while one broadcast request is in flight, after
+Telegram accepted and the bot recorded the previous ones: the restarted bot must resume from the
+ledger and message every remaining chat exactly once. (A kill in the instant between Telegram's
+confirmation and our write can repeat that one message; docs/storage.md explains why.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram, TelegramError
+from tests.tg_harness import ADMIN, add_private_chats, sends_per_chat, sqlite_store
+
+CHATS = list(range(5001, 5301))
+KILL_AT = 100
+MARK = "restart-safe broadcast"
+
+
+class KillingTelegram(FakeTelegram):
+    """Kills `victim` when the `KILL_AT`-th broadcast message arrives, before answering it."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__()
+        self.database = database
+        self.victim: subprocess.Popen[bytes] | None = None
+        self.seen = 0
+        self.killed = False
+
+    def _recorded(self) -> int:
+        with sqlite3.connect(self.database) as db:
+            (count,) = db.execute(
+                "SELECT count(*) FROM broadcast_deliveries WHERE state = 'sent'"
+            ).fetchone()
+        return int(count)
+
+    async def _call(self, method: str, params: Any, uploads: Any) -> Any:
+        if method == "sendMessage" and MARK in str(params.get("text")) and not self.killed:
+            self.seen += 1
+            if self.seen == KILL_AT and self.victim is not None:
+                for _ in range(200):
+                    if self._recorded() >= KILL_AT - 1:
+                        break
+                    await asyncio.sleep(0.01)
+                self.victim.kill()
+                self.victim.wait()
+                self.killed = True
+                raise TelegramError(502, "Bad Gateway")
+        return await super()._call(method, params, uploads)
+
+
+def start_bot(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config_path)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_a_broadcast_killed_mid_way_completes_after_restart_with_no_duplicates(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "bot.db"
+    async with sqlite_store(tmp_path, "bot.db") as store:
+        await add_private_chats(store, CHATS)
+    tg = KillingTelegram(database)
+    async with tg:
+        config_path = tmp_path / "newsbot.yaml"
+        config_path.write_text(
+            yaml.safe_dump(
+                {
+                    "telegram": {
+                        "base_url": tg.base_url,
+                        "base_file_url": tg.base_file_url,
+                        "global_rate": 50,
+                        "per_chat_interval": 0,
+                    },
+                    "admins": [ADMIN],
+                    "database": {"url": f"sqlite+aiosqlite:///{database}"},
+                    "data_dir": str(tmp_path),
+                }
+            )
+        )
+        log = tmp_path / "bot.log"
+        first = start_bot(config_path, log)
+        tg.victim = first
+        second: subprocess.Popen[bytes] | None = None
+        try:
+            tg.send_message(ADMIN, f"/broadcast {MARK}")
+            preview = await tg.wait_for(lambda c: "Send it?" in c.text and c.ok, timeout=30)
+            message = preview[0].result
+            button = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            tg.press_button(message, button, user_id=ADMIN)
+            for _ in range(600):
+                if tg.killed:
+                    break
+                await asyncio.sleep(0.05)
+            assert tg.killed, log.read_text()[-3000:]
+            assert first.returncode == -9
+
+            second = start_bot(config_path, log)
+            await tg.wait_for(
+                lambda c: c.method == "editMessageText" and "Broadcast finished" in c.text,
+                timeout=60,
+            )
+        finally:
+            for process in (first, second):
+                if process is not None and process.poll() is None:
+                    process.terminate()
+                    process.wait(10)
+
+    per_chat = sends_per_chat(tg, MARK)
+    assert set(per_chat) - {ADMIN} == set(CHATS)
+    assert all(per_chat[c] == 1 for c in CHATS), {c: n for c, n in per_chat.items() if n > 1}
+    assert any("Resuming broadcast #1" in c.text for c in tg.sent(ADMIN))
