@@ -18,6 +18,7 @@ from bot.errors import NewsbotError
 
 _COMMAND_MODULES = (
     "bot.cli.summarize",
+    "bot.cli.feed",
     "bot.cli.db",
     "bot.cli.config",
     "bot.cli.demo",

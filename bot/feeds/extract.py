@@ -89,7 +89,7 @@ def is_usable(article: Article) -> bool:
 def article_from_entry(entry: Entry, site_name: str | None = None) -> Article:
     """The feed entry's own content as an Article, marked as coming from the feed excerpt."""
     return Article(
-        text=entry.content or entry.summary,
+        text=max(entry.content, entry.summary, key=len),
         title=entry.title or None,
         url=entry.link,
         site_name=site_name or host_name(entry.link),
