@@ -97,3 +97,25 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     opened = await open_store(store_url)
     yield opened
     await opened.aclose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it: a new SQLite file or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip(PG_SKIP)
+    name = f"newsbot_empty_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(base, f"CREATE DATABASE {name}"))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """The session's PostgreSQL database, emptied (for PostgreSQL-only tests)."""
+    asyncio.run(truncate(postgres_url))
+    return postgres_url

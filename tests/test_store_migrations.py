@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,29 +10,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, Integer, MetaData, text
-from sqlalchemy.engine import make_url
 
 from bot.cli import main as cli_main
 from bot.store import migrate, open_store
 from bot.store.schema import metadata
-from tests.store_fixtures import PG_SKIP, _admin, postgres_base_url
+
+pytest_plugins = ("tests.store_fixtures",)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with nothing in it: a new SQLite file or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(PG_SKIP)
-    name = f"newsbot_migr_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f"CREATE DATABASE {name}"))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def _drift(connection: Connection, target: MetaData) -> list[Any]:

@@ -67,7 +67,7 @@ def create_engine(database_url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine
     if url.drivername == "postgresql+asyncpg":
-        return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return create_async_engine(url, pool_size=10, max_overflow=10)
     raise StoreError(
         f"database.url: unsupported driver {url.drivername!r}; "
         "use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db"
