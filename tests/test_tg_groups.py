@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -9,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from tests.fakes import FakeTelegram
 from tests.feed_server import FakeSite, Story
 from tests.tg_app import ask, subscriber_bot
-from tests.tg_harness import store_of
+from tests.tg_harness import eventually, store_of
 
 GROUP = -100777
 ADMIN_USER = 31
@@ -50,3 +51,35 @@ async def test_group_non_admin_is_refused_and_admin_may_subscribe(
         chat = await store_of(app).get_chat(GROUP)
         assert chat is not None
         assert chat.kind == "supergroup"
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("city", Story("park", "Park reopens"))
+    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    old_group, new_group = -4321, -1004321
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        tg.set_member(old_group, ADMIN_USER, "creator")
+        await ask(tg, old_group, "/subscribe city", user_id=ADMIN_USER)
+        tg.send_message(
+            old_group, None, user_id=ADMIN_USER, extra={"migrate_to_chat_id": new_group}
+        )
+        store = store_of(app)
+        moved = await eventually(
+            lambda: store.list_subscriptions(new_group), lambda found: len(found) == 1
+        )
+        assert moved[0].source_id == "city"
+        assert await store.get_chat(old_group) is None
+
+
+async def test_unknown_commands_in_groups_are_answered_only_when_addressed_to_the_bot(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
+        tg.send_message(GROUP, "/otherbots_command", user_id=MEMBER)
+        answer = await ask(tg, GROUP, "/nope@newsbot_test_bot", user_id=MEMBER)
+        assert "I don't know /nope" in answer.text
+        await asyncio.sleep(0.3)  # updates run concurrently: give a wrong answer time to show
+        assert len([c for c in tg.calls_for(GROUP) if c.method == "sendMessage"]) == 1

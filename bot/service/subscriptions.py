@@ -100,6 +100,9 @@ async def resolve(settings: Settings, fetcher: Fetcher, target: str) -> FeedChoi
     feeds = await fetcher.discover_feeds(url)
     if not feeds:
         raise NotAFeedError(f"no feed found at {url}")
+    catalogued = next((s for s in settings.sources if s.url == feeds[0]), None)
+    if catalogued is not None:
+        return FeedChoice(catalogued.url, catalogued.name, catalogued)
     response = await fetcher.fetch_feed(feeds[0])
     title = response.feed.title if response.feed is not None else None
     return FeedChoice(response.url, title)

@@ -196,14 +196,26 @@ async def stop(update: Update, context: Context) -> None:
 
 
 async def unknown(update: Update, context: Context) -> None:
-    """A command we do not have (commands meant for other bots are ignored)."""
+    """A command we do not have; in groups only when addressed to us (`/cmd@ourbot`)."""
     message = message_of(update)
     command = (message.text or message.caption or "").split(maxsplit=1)[0]
     name, _, addressee = command.partition("@")
-    username = services(context).bot_username
-    if addressee and username and addressee.lower() != username.lower():
+    ours = addressee.lower() == services(context).bot_username.lower()
+    if (addressee and not ours) or (not addressee and chat_kind(update) != "private"):
         return
     await reply(update, texts.unknown_command(name))
+
+
+async def migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: its subscriptions and settings follow the new id."""
+    message = message_of(update)
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    await services(context).store.migrate_chat(old, new)
 
 
 async def private_text(update: Update, context: Context) -> None:
@@ -226,6 +238,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ):
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(source_button, pattern=r"^src:"))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     reading_cmd.register(application)
     settings_cmd.register(application)
     opml_cmd.register(application)
