@@ -8,7 +8,9 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
+from tests.fakes.openai_api import FakeOpenAI, json_reply
 from tests.feed_server import FakeSite, Story
+from tests.llm_fixtures import BRIDGE_TEXT, BRIDGE_TITLE, GOOD_ANSWER
 from tests.tg_app import USER, answers, ask, subscriber_bot
 from tests.tg_harness import eventually, store_of
 
@@ -67,3 +69,21 @@ async def test_latest_fetches_a_source_now_and_respects_the_count(
         await eventually(stored, lambda n: n == 3, timeout=15)  # the first poll's baseline
         everything = await ask(tg, USER, "/latest 3")
         assert everything.text.index("Gamma story") < everything.text.index("Alpha story")
+
+
+async def test_with_the_llm_backend_a_link_is_summarised_by_the_model(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    page = "".join(f"<p>{p}</p>" for p in BRIDGE_TEXT.split("\n\n"))
+    httpserver.expect_request("/bridge").respond_with_data(
+        f"<html><head><title>{BRIDGE_TITLE}</title></head><body><article>"
+        f"<h1>{BRIDGE_TITLE}</h1>{page}</article></body></html>",
+        content_type="text/html",
+    )
+    async with FakeOpenAI(default=json_reply(GOOD_ANSWER)) as llm, FakeTelegram() as tg:
+        summarizer = {"backend": "llm", "llm": {"base_url": llm.base_url, "api_key_env": None}}
+        async with subscriber_bot(tg, tmp_path, summarizer=summarizer):
+            answer = await ask(tg, USER, httpserver.url_for("/bridge"))
+        assert answer.text.startswith("<b>Riverton approves Mill River bridge</b>")
+        assert "14.5 million dollars" in answer.text
+        assert len(llm.requests) == 1

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -56,13 +57,19 @@ COMMANDS = (
 async def create_services(settings: Settings, application: App) -> Services:
     """Open the real store, fetcher and summariser for a started bot."""
     store = await open_store(settings.database.url)
+    llm_http = (
+        httpx.AsyncClient(timeout=settings.summarizer.llm.timeout)
+        if settings.summarizer.backend == "llm"
+        else None
+    )
     return Services(
         settings=settings,
         store=store,
         fetcher=Fetcher(settings.fetch),
-        summarizer=build_summarizer(settings),
+        summarizer=build_summarizer(settings, llm_http),
         messenger=TelegramMessenger(application.bot),
         bot_username=application.bot.username or "",
+        llm_http=llm_http,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import httpx
 from telegram.ext import Application, CallbackContext
 
 from bot.config import Settings
@@ -33,11 +34,15 @@ class Services:
     messenger: Messenger
     # The bot's @username (without @), for `/cmd@botname` and deep links.
     bot_username: str = ""
+    # The LLM backend's connection pool (None for the extractive summariser).
+    llm_http: httpx.AsyncClient | None = None
 
     async def aclose(self) -> None:
-        """Release the web client and the database connections."""
+        """Release the web clients and the database connections."""
         try:
             await self.fetcher.aclose()
+            if self.llm_http is not None:
+                await self.llm_http.aclose()
         finally:
             await self.store.aclose()
 
