@@ -36,6 +36,7 @@ _COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\)|[Cc]opyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})"
 )
 _SOURCE_END = re.compile(r"\s*(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*$")
+_LEAD_CHARS = 1500  # attribution of the story itself comes in its first few sentences
 # Capitalised words that open a sentence but name nobody: pronouns, generic nouns, "how".
 _NOT_NAMES = frozenset(
     re.split(
@@ -82,12 +83,16 @@ def source_from_lines(labelled: Iterable[tuple[str | None, str]]) -> str | None:
 
 
 def source_from_text(paragraphs: Iterable[str]) -> str | None:
-    """A wire dateline, "X reported" or "according to X" in the story's first paragraphs."""
+    """A wire dateline, "X reported" or "according to X" near the story's start."""
+    budget = _LEAD_CHARS
     for paragraph in paragraphs:
+        lead, budget = paragraph[:budget], budget - len(paragraph)
         for pattern in (_DATELINE, _REPORTED, _ACCORDING):
-            match = pattern.search(paragraph)
+            match = pattern.search(lead)
             if match and _plausible_name(match.group("name")):
                 return _tidy(match.group("name"))
+        if budget <= 0:
+            break
     return None
 
 

@@ -48,6 +48,7 @@ _CREDIT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SHORT = 40  # words: a call to action makes a paragraph this short boilerplate outright
+_LONG = 1000  # characters: a block this long is article text, whatever it mentions
 
 # Labels that introduce old context rather than news.
 BACKGROUND_LABELS = frozenset(
@@ -121,7 +122,7 @@ def is_boilerplate(paragraph: str, sentences: Sequence[str]) -> bool:
     """True for a paragraph that only promotes, credits or bylines, not news."""
     if _CREDIT.match(paragraph.strip()):
         return True
-    if not is_promotional(paragraph):
+    if len(paragraph) > _LONG or not is_promotional(paragraph):
         return False
     promotional = sum(1 for sentence in sentences if is_promotional(sentence))
     if not promotional:

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from bot.boilerplate import SOURCE_LABELS, is_promotional
 from bot.clean import Paragraph
@@ -31,7 +32,7 @@ _BACKGROUND_WEIGHT = 0.2
 _OLD_CONTEXT_WEIGHT = 0.6
 _QUOTE_WEIGHT = 0.8
 _QUOTES = "\"'“‘«„"
-_STEM = 6
+_stem = itemgetter(slice(None, 6))  # a six-character prefix: a stemmer for any language
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
 _CLAUSE_END = re.compile(
     r"[,;:]\s|\s[–—-]\s|\s(?=(?:and|but|while|which|who|because|although|after|before|when|"
@@ -73,7 +74,7 @@ def select_key_points(
     scores = []
     for rank, c in enumerate(candidates):
         # cosine to the rest of the document: the sum of all unit vectors minus its own
-        dot = _cosine(c.vector, total)
+        dot = _dot(c.vector, total)
         rest = norm2 - 2 * dot + 1
         centrality = (dot - 1) / math.sqrt(rest) if rest > 1e-9 else 0.0
         scores.append(c.weight * (_position_score(rank) + _CENTRALITY_WEIGHT * centrality))
@@ -81,7 +82,7 @@ def select_key_points(
     chosen: list[_Candidate] = []
     for index in order:
         candidate = candidates[index]
-        if any(_cosine(candidate.vector, c.vector) > _REDUNDANCY for c in chosen):
+        if any(_dot(candidate.vector, c.vector) > _REDUNDANCY for c in chosen):
             continue
         if is_promotional(candidate.text):  # checked lazily: only the few best are asked
             continue
@@ -122,15 +123,17 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
                 usable.append(scored)
     if not usable:  # no proper sentence: fall back to whatever fragments there are
         usable = [(text, w) for text, w in raw if len(text.split()) >= 2]
-    stems = [[word[:_STEM] for word in _TOKEN.findall(text.lower())] for text, _ in usable]
-    frequency = Counter(stem for words in stems for stem in set(words))
+    counts = [Counter(map(_stem, _TOKEN.findall(text.lower()))) for text, _ in usable]
+    frequency: Counter[str] = Counter()
+    for stems in counts:
+        frequency.update(stems.keys())
     total = len(usable)
     idf = {stem: math.log((total + 1) / (count + 0.5)) for stem, count in frequency.items()}
     candidates = []
-    for position, ((text, weight), words) in enumerate(zip(usable, stems, strict=True)):
+    for position, ((text, weight), stems) in enumerate(zip(usable, counts, strict=True)):
         short = shorten(text)
         if short:
-            vector = _unit({stem: n * idf[stem] for stem, n in Counter(words).items()})
+            vector = _unit({stem: n * idf[stem] for stem, n in stems.items()})
             candidates.append(_Candidate(position, short, weight, vector))
     return candidates
 
@@ -158,8 +161,8 @@ def _unit(vector: Mapping[str, float]) -> dict[str, float]:
     return {key: value / norm for key, value in vector.items()} if norm else {}
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    """Cosine of two unit vectors: their dot product."""
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of sparse vectors (the cosine, when both are unit vectors)."""
     if len(a) > len(b):
         a, b = b, a
     return sum(value * b.get(key, 0.0) for key, value in a.items())
