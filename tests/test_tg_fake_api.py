@@ -9,6 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
 
+from bot.service.pacing import Limits, Pacer
 from tests.fakes import FakeTelegram, TelegramLimits
 
 
@@ -135,3 +136,19 @@ def test_server_runs_in_its_own_thread_for_benchmarks() -> None:
 
     with FakeTelegram().in_thread() as tg:
         assert asyncio.run(main(tg)) == 200
+
+
+async def test_a_sender_paced_at_29_per_second_never_trips_the_limits() -> None:
+    """The limits mode is no stricter than Telegram: the bot's own pacer passes it cleanly."""
+    pacer = Pacer(Limits(global_rate=29.0))
+    async with FakeTelegram(limits=TelegramLimits()) as tg, make_bot(tg) as bot:
+
+        async def send(chat_id: int) -> None:
+            await pacer.acquire(chat_id)
+            await bot.send_message(chat_id, "x")
+
+        started = time.monotonic()
+        await asyncio.gather(*(send(chat_id) for chat_id in range(1, 88)))
+        elapsed = time.monotonic() - started
+    assert tg.limit_hits == 0
+    assert 87 / elapsed > 25
