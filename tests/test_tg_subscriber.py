@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
+from bot.tg.texts import split_lines
 from tests.fakes import FakeTelegram
 from tests.feed_server import FakeSite, Story
 from tests.tg_app import USER, ask, subscriber_bot
@@ -70,3 +72,30 @@ async def test_the_same_button_pressed_again_unsubscribes(
         assert await store_of(app).list_subscriptions(USER) == []
         markup = tg.last_message(USER)["reply_markup"]["inline_keyboard"]
         assert markup[0][0]["text"] == "➕ Source 0"
+
+
+async def test_a_long_list_is_split_into_messages_telegram_accepts(tmp_path: Path) -> None:
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path) as app:
+        store = store_of(app)
+        await store.upsert_chat(USER, "private")
+        for i in range(50):
+            feed = await store.get_or_create_feed(
+                f"https://feeds.example/{'section/' * 8}{i}.xml", f"A rather long feed title {i}"
+            )
+            await store.subscribe(USER, feed.id)
+        first = await ask(tg, USER, "/list")
+        await asyncio.sleep(0.3)
+        parts = [c for c in tg.calls_for(USER) if c.method == "sendMessage"]
+        assert first.ok
+        assert len(parts) >= 2
+        assert all(c.ok for c in parts), [c.description for c in parts]
+        listing = "\n".join(c.text for c in parts)
+        assert "This chat follows 50" in listing
+        assert "50. <b>A rather long feed title 49</b>" in listing
+
+
+def test_split_lines_cuts_only_at_line_breaks_within_the_limit() -> None:
+    lines = [f"<b>line {i}</b> " + "x" * 90 for i in range(100)]
+    parts = split_lines("\n".join(lines), limit=1000)
+    assert all(len(part) <= 1000 for part in parts)
+    assert "\n".join(parts).split("\n") == lines

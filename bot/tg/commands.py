@@ -23,7 +23,15 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.service import subscriptions
 from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
-from bot.tg.common import Context, arguments, chat_kind, ensure_may_change, message_of, reply
+from bot.tg.common import (
+    Context,
+    arguments,
+    chat_kind,
+    ensure_may_change,
+    message_of,
+    reply,
+    reply_long,
+)
 from bot.tg.services import services
 
 # Catalogue sources offered as buttons under the welcome message.
@@ -167,7 +175,7 @@ async def list_command(update: Update, context: Context) -> None:
     arguments(context, "none", most=0)
     svc = services(context)
     found = await svc.store.list_subscriptions(message_of(update).chat_id)
-    await reply(update, texts.subscriptions_list(found, svc.settings))
+    await reply_long(update, texts.subscriptions_list(found, svc.settings))
 
 
 async def filter_command(update: Update, context: Context) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.errors import InputError, NotAllowedError
 from bot.model import ChatKind
-from bot.tg.texts import USAGE
+from bot.tg.texts import USAGE, split_lines
 
 Context = ContextTypes.DEFAULT_TYPE
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -45,6 +45,12 @@ async def reply(
 ) -> Message:
     """Answer in the same chat (and forum topic) with HTML."""
     return await message_of(update).reply_text(text, reply_markup=markup, do_quote=False, **kwargs)
+
+
+async def reply_long(update: Update, text: str) -> None:
+    """Answer with a listing that may need several messages."""
+    for part in split_lines(text):
+        await reply(update, part)
 
 
 def arguments(

@@ -10,10 +10,12 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.errors import InputError, OPMLError
 from bot.service import opml
 from bot.tg import texts
-from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply
+from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply, reply_long
 from bot.tg.services import services
 
 EXPORT_FILENAME = "newsbot-subscriptions.opml"
+# An import report names at most this many feeds that could not be added.
+LISTED_FAILURES = 20
 
 
 async def export(update: Update, context: Context) -> None:
@@ -43,8 +45,11 @@ def _import_report(report: opml.ImportReport) -> str:
     if report.failed:
         lines.append(f"Could not add {len(report.failed)}:")
         lines.extend(
-            f"• {texts.escape(url)} — {texts.escape(reason)}" for url, reason in report.failed[:10]
+            f"• {texts.escape(url)} — {texts.escape(reason)}"
+            for url, reason in report.failed[:LISTED_FAILURES]
         )
+        if len(report.failed) > LISTED_FAILURES:
+            lines.append(f"…and {len(report.failed) - LISTED_FAILURES} more")
     return "\n".join(lines)
 
 
@@ -58,7 +63,7 @@ async def _import_document(update: Update, context: Context, document: Document)
     report = await opml.import_opml(
         svc.store, svc.settings, svc.fetcher, message_of(update).chat_id, data
     )
-    await reply(update, _import_report(report))
+    await reply_long(update, _import_report(report))
 
 
 async def import_command(update: Update, context: Context) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.config import Settings, SourceSettings
 from bot.model import ChatSettings, Subscription
+from bot.render import MAX_MESSAGE_UTF16, utf16_len
 from bot.service.subscriptions import display_name
 
 WELCOME = (
@@ -56,6 +57,24 @@ USAGE = {
 def escape(text: str) -> str:
     """Text safe inside Telegram HTML."""
     return html.escape(text, quote=False)
+
+
+def split_lines(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
+    """Cut a long HTML listing at line breaks into messages Telegram accepts.
+
+    Each line must be balanced HTML on its own (as every line built here is).
+    """
+    messages: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if current and utf16_len(candidate) > limit:
+            messages.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        messages.append(current)
+    return messages
 
 
 def unknown_command(command: str) -> str:
