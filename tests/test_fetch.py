@@ -26,7 +26,8 @@ from bot.errors import (
     RateLimitedError,
     TooManyRedirectsError,
 )
-from bot.feeds.fetch import Fetcher, parse_retry_after
+from bot.feeds.fetch import Fetcher
+from bot.feeds.responses import parse_retry_after
 from tests import feedserver
 from tests.feedserver import RawServer
 

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from functools import partial
 from multiprocessing import get_context
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 import httpx
 
 from bot.config import FetchSettings
 from bot.errors import (
     BodyTooLargeError,
-    ContentTypeError,
     ExtractionError,
     FetchError,
     FetchTimeoutError,
@@ -42,65 +40,29 @@ from bot.feeds.body import ACCEPT_ENCODING, read_capped
 from bot.feeds.charset import charset_from_content_type, decode_text
 from bot.feeds.extract import article_from_entry, extract_article_async, is_usable
 from bot.feeds.parse import parse_feed
+from bot.feeds.responses import (
+    FEED_ACCEPT,
+    PAGE_ACCEPT,
+    PAGE_TYPES,
+    FeedResponse,
+    Fetched,
+    Kind,
+    check_content_type,
+    parse_retry_after,
+)
 from bot.feeds.safety import AddressGuard, CheckedTransport, Resolver, private_networks_allowed
 from bot.model import Article, Entry, Feed
 
-Kind = Literal["feed", "page", "any"]
+log = logging.getLogger(__name__)
 
-FEED_TYPES = frozenset(
-    {
-        "application/rss+xml",
-        "application/atom+xml",
-        "application/rdf+xml",
-        "application/xml",
-        "text/xml",
-        "application/x-rss+xml",
-        "application/feed+json",
-        "application/json",
-    }
-)
-PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, "
-    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
-)
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A 503 asking for at most this many seconds is waited out inside the fetch; longer is raised.
 RETRY_AFTER_INLINE_MAX = 5.0
 # A 429 without a usable Retry-After blocks the host for this long (seconds).
 DEFAULT_RETRY_AFTER = 60.0
-MAX_RETRY_AFTER = 86400.0
 _EMPTY_FEED = b'{"version": "https://jsonfeed.org/version/1.1", "items": []}'
 # Retry delay for attempt n is RETRY_BASE_DELAY * 2**n, times a factor in [0.5, 1.5).
 RETRY_BASE_DELAY = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """A successful (2xx) or not-modified (304) response with its decoded body."""
-
-    url: str
-    status: int
-    headers: httpx.Headers
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        """The media type without parameters, lower-cased ('' when the server sent none)."""
-        value: str = self.headers.get("content-type", "")
-        return value.split(";", 1)[0].strip().lower()
-
-
-@dataclass(frozen=True, slots=True)
-class FeedResponse:
-    """The outcome of a (conditional) feed fetch."""
-
-    url: str
-    not_modified: bool
-    feed: Feed | None
-    etag: str | None
-    last_modified: str | None
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
@@ -108,35 +70,6 @@ class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this
         super().__init__(str(error))
         self.error = error
         self.wait = wait
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return min(max(0.0, when - (time.time() if now is None else now)), MAX_RETRY_AFTER)
-
-
-def _check_content_type(url: str, content_type: str, kind: Kind) -> None:
-    if not content_type or content_type == "application/octet-stream":
-        return  # no claim: let the parser decide
-    is_feed = content_type in FEED_TYPES or content_type.endswith(("+xml", "+json"))
-    is_page = content_type in PAGE_TYPES
-    if (
-        (kind == "feed" and is_feed)
-        or (kind == "page" and is_page)
-        or ((is_feed or is_page) and (kind == "any"))
-    ):
-        return
-    wanted = {"feed": "a feed", "page": "a web page", "any": "a feed or a web page"}[kind]
-    raise ContentTypeError(f"{url}: expected {wanted}, got {content_type}")
 
 
 class Fetcher:
@@ -342,7 +275,9 @@ class Fetcher:
                 if attempt >= self.settings.retries:
                     raise retry.error from None
                 factor = 0.5 + random.random()  # noqa: S311 - retry spread, not crypto
-                await self._sleep(retry.wait or RETRY_BASE_DELAY * 2**attempt * factor)
+                delay = retry.wait or RETRY_BASE_DELAY * 2**attempt * factor
+                log.info("retrying %s in %.1f s after: %s", url.host, delay, retry.error)
+                await self._sleep(delay)
                 attempt += 1
 
     def _host_limit(self, host: str) -> asyncio.Semaphore:
@@ -354,9 +289,13 @@ class Fetcher:
         self, url: httpx.URL, kind: Kind, headers: dict[str, str]
     ) -> Fetched | httpx.URL:
         host = url.host
-        blocked = self._blocked_until.get(host, 0.0) - time.monotonic()
-        if blocked > 0:
-            raise RateLimitedError(f"{host} asked us to wait {blocked:.0f} s more", 429, blocked)
+        if host in self._blocked_until:
+            blocked = self._blocked_until[host] - time.monotonic()
+            if blocked > 0:
+                raise RateLimitedError(
+                    f"{host} asked us to wait {blocked:.0f} s more", 429, blocked
+                )
+            del self._blocked_until[host]
         async with self._global, self._host_limit(host):
             try:
                 async with self._client.stream("GET", url, headers=headers) as response:
@@ -395,7 +334,7 @@ class Fetcher:
         if not 200 <= status < 300:
             raise HTTPStatusError(f"{url}: HTTP {status}", status)
         fetched = Fetched(str(url), status, response.headers, b"")
-        _check_content_type(str(url), fetched.content_type, kind)
+        check_content_type(str(url), fetched.content_type, kind)
         cap = self.settings.max_body_bytes
         declared = response.headers.get("content-length", "")
         if (
