@@ -104,3 +104,30 @@ def test_export_is_valid_opml_that_parses_back() -> None:
         ("https://a.example/feed", "A & B <news>"),
         ("https://c.example/rss", "https://c.example/rss"),
     ]
+
+
+async def test_an_import_stops_at_the_subscription_cap_and_reports_unusable_feeds(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    for name in ("east", "west", "south"):
+        site.publish(name, Story(f"{name}-1", f"{name} story"))
+    httpserver.expect_request("/not-a-feed").respond_with_data(
+        "<p>hi</p>", content_type="text/html"
+    )
+    urls = [httpserver.url_for("/not-a-feed"), site.feed_url("east"), site.feed_url("west")]
+    outlines = "".join(
+        f'<outline text="x" xmlUrl="{url}"/>' for url in [*urls, site.feed_url("south")]
+    )
+    document = f"<opml version='2.0'><body>{outlines}</body></opml>".encode()
+    async with (
+        FakeTelegram() as tg,
+        subscriber_bot(tg, tmp_path, limits={"max_subscriptions_per_chat": 3}) as app,
+    ):
+        report = await answer_to(tg, USER, lambda: tg.send_document(USER, document, "feeds.opml"))
+        assert "Imported: <b>2</b> new" in report.text
+        assert "Skipped, over this chat's limit: 1" in report.text
+        assert "Could not add 1:" in report.text
+        assert "not-a-feed" in report.text
+        followed = {s.feed_url for s in await store_of(app).list_subscriptions(USER)}
+        assert followed == {site.feed_url("east"), site.feed_url("west")}
