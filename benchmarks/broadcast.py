@@ -23,8 +23,10 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -38,6 +40,7 @@ from bot.store import Store, open_store  # noqa: E402
 from bot.tg.messenger import TelegramMessenger  # noqa: E402
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram, TelegramLimits  # noqa: E402
 
+T = TypeVar("T")
 IN_FLIGHT = 64
 WARM_UP = 3.0
 FIRST_CHAT = 1_000_000
@@ -142,6 +145,14 @@ async def bare_ptb(server: Server, chats: int) -> float:
         return chats / (time.perf_counter() - started)
 
 
+async def on_fresh_server(run: Callable[[Server], Awaitable[T]]) -> T:
+    server = Server(limited=False)
+    try:
+        return await run(server)
+    finally:
+        server.stop()
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
         limited = Server(limited=True)
@@ -155,17 +166,20 @@ async def main(args: argparse.Namespace) -> None:
             limited.stop()
         print(f"limits enforced: {sent} sent, sustained {rate:.2f} msg/s, 429s provoked: {hits}")
 
-        free = Server(limited=False)
-        try:
-            unlimited = Limits(global_rate=None, per_chat_interval=0.0, group_per_minute=10**6)
-            store = await fresh_store(Path(folder), "free.db", args.chats)
-            _, our_rate, sent = await ours(free, store, unlimited, None)
-            await store.aclose()
-            bare_rate = await bare_ptb(free, args.chats)
-        finally:
-            free.stop()
+        # A fresh server per run (its message store grows); the bare loop runs before and after
+        # ours and the better of the two counts, so machine noise cannot flatter the ratio.
+        bare_rates = [await on_fresh_server(lambda srv: bare_ptb(srv, args.chats))]
+        unlimited = Limits(global_rate=None, per_chat_interval=0.0, group_per_minute=10**6)
+        store = await fresh_store(Path(folder), "free.db", args.chats)
+        _, our_rate, sent = await on_fresh_server(lambda srv: ours(srv, store, unlimited, None))
+        await store.aclose()
+        bare_rates.append(await on_fresh_server(lambda srv: bare_ptb(srv, args.chats)))
+        bare_rate = max(bare_rates)
         print(f"limits lifted: ours {our_rate:.0f} msg/s ({sent} sent, ledger writes included)")
-        print(f"limits lifted: bare PTB send_message, {IN_FLIGHT} in flight: {bare_rate:.0f} msg/s")
+        print(
+            f"limits lifted: bare PTB send_message, {IN_FLIGHT} in flight: "
+            f"{' / '.join(f'{r:.0f}' for r in bare_rates)} msg/s (before / after ours)"
+        )
         print(f"ratio: {our_rate / bare_rate:.0%} (target ≥ 80%)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS (bot process): {peak:.0f} MB")
