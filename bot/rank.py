@@ -108,6 +108,14 @@ def shorten(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
     return sentence[:cut].rstrip(" ,;:–—-") + "…"
 
 
+def cut_between_words(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at its last space (a last resort)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else ""
+    return head.rstrip(" ,;:–—-") + "…" if head else ""
+
+
 def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_Candidate]:
     """Complete body sentences (with their weights and vectors) that may become key points."""
     raw: list[tuple[str, float]] = []
@@ -135,6 +143,9 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
         if short:
             vector = _unit({stem: n * idf[stem] for stem, n in stems.items()})
             candidates.append(_Candidate(position, short, weight, vector))
+    if not candidates and usable:  # only run-on sentences: cut the first between words
+        short = cut_between_words(usable[0][0], MAX_POINT_CHARS)
+        candidates = [_Candidate(0, short, 1.0, {})] if short else []
     return candidates
 
 

@@ -26,7 +26,7 @@ from bot.attribution import (
 from bot.clean import CleanedText, clean_document
 from bot.errors import InputError
 from bot.model import Article, Summary
-from bot.rank import select_key_points, shorten
+from bot.rank import cut_between_words, select_key_points, shorten
 
 MIN_POINTS, MAX_POINTS = 1, 8
 _HEADLINE_CHARS = 120
@@ -133,4 +133,7 @@ def _headline_from_lead(key_points: tuple[str, ...]) -> str:
     """A short headline from the first key point, when the article has no title."""
     if not key_points:
         return ""
-    return shorten(key_points[0], _HEADLINE_CHARS).rstrip(" .…")
+    lead = key_points[0].removesuffix("…")
+    if len(lead) > _HEADLINE_CHARS:  # cut at a clause boundary, else between words
+        lead = shorten(lead, _HEADLINE_CHARS) or cut_between_words(lead, _HEADLINE_CHARS)
+    return lead.rstrip(" .…")

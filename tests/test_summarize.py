@@ -97,6 +97,14 @@ def test_one_sentence_input_gives_that_sentence_and_a_headline_from_it():
     assert sentence.startswith(summary.headline.removesuffix("…"))
 
 
+def test_headline_from_a_long_lead_is_short_and_ends_between_words():
+    lead = " ".join(["Ministers from twenty European countries met in Brussels"] * 4) + "."
+    summary = summarize_text(f"{lead} They agreed on nothing.")
+    assert 0 < len(summary.headline) <= 120
+    assert lead.startswith(summary.headline)
+    assert lead[len(summary.headline)] == " "
+
+
 def test_first_line_is_taken_as_headline_only_when_it_looks_like_one():
     body = "Officials said the bridge would reopen in May. Repairs cost two million euros."
     assert summarize_text(f"Bridge reopens in May\n{body}").headline == "Bridge reopens in May"
