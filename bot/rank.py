@@ -4,7 +4,7 @@ A sentence's score combines a few principled signals, all computed within the on
 - position: news is written lead first, so earlier sentences weigh more (a smooth decay);
 - centrality: cosine similarity of its TF-IDF vector (document-internal IDF, words cut to a
   six-character stem so inflected languages match) to the whole document's vector;
-- old context: sentences of a "Background" section, or opening with "previously"/"нагадаємо"-type
+- old context: sentences of a "Background" section, or with "previously"/"нагадаємо"-type
   cues, weigh less.
 Selection is greedy, penalising similarity to points already chosen (maximal marginal relevance).
 Everything is linear in the number of sentences except the tiny per-choice redundancy check.
@@ -42,8 +42,8 @@ _CLAUSE_END = re.compile(
 )
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _OLD_CONTEXT = re.compile(
-    r"^\W*(?:previously|earlier|recall|as a reminder|"
-    r"нагадаємо|нагадуємо|раніше|напомним|ранее|zuvor|bereits|anteriormente|recordemos)\b",
+    r"^\W*(?:earlier|recall|as a reminder|нагадаємо|нагадуємо|напомним|recordemos)\b"
+    r"|\b(?:previously|раніше|ранее|zuvor|anteriormente)\b",
     re.IGNORECASE,
 )
 
@@ -151,7 +151,7 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
 
 def _sentence_weight(sentence: str) -> float:
     """Old context and direct quotes say less about what happened now."""
-    weight = _OLD_CONTEXT_WEIGHT if _OLD_CONTEXT.match(sentence) else 1.0
+    weight = _OLD_CONTEXT_WEIGHT if _OLD_CONTEXT.search(sentence) else 1.0
     return weight * _QUOTE_WEIGHT if sentence[:1] in _QUOTES else weight
 
 
