@@ -20,6 +20,7 @@ from bot.feeds.extract import (
     is_usable,
 )
 from bot.feeds.fetch import Fetcher
+from bot.feeds.language import guess_language
 from bot.model import Entry
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-benchmark"
@@ -146,3 +147,33 @@ async def test_fetch_article_without_page_or_excerpt_raises(httpserver: HTTPServ
     async with Fetcher(local()) as fetcher:
         with pytest.raises(ExtractionError, match="no article text"):
             await fetcher.fetch_article(entry)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "The city council voted on Tuesday to approve the new budget for the schools, after a "
+            "debate that lasted well into the night and was at times heated.",
+            "en",
+        ),
+        (
+            "Жители Оренбурга обсуждают новый мост через реку Урал, который откроют весной. "
+            "Строители обещают закончить работы в срок, а городские власти готовят маршруты.",
+            "ru",
+        ),
+        (
+            "Die nun verfügbare Version 10 des Servers stellt die Basis für die kommerzielle "
+            "Plattform dar und ist zugleich das dritte größere Release seit dem Namenswechsel.",
+            "de",
+        ),
+        ("建国35周年纪念，华表，和平鸽。品相如图，喜欢联系，一起出七枚，包真包老。", "zh"),
+        ("そんな用途を考慮してか、デスクトップアプリが用意されています。", "ja"),
+        ("too short", None),
+    ],
+)
+def test_language_is_guessed_when_the_page_does_not_say(text: str, language: str | None) -> None:
+    assert guess_language(text) == language
+    html = f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>"
+    if language:
+        assert extract_article(html).language == language

@@ -17,6 +17,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from bot.clean import clean_text
+from bot.feeds.language import guess_language
 from bot.feeds.pagemeta import PageMeta, host_name, read_meta
 from bot.model import Article, Entry
 
@@ -42,13 +43,14 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
         raw = None
     if raw:
         raw = _strip_furniture(raw, url, meta)
+    text = clean_text(raw) if raw else ""
     return Article(
-        text=clean_text(raw) if raw else "",
+        text=text,
         title=meta.title,
         url=url,
         site_name=meta.site_name,
         published=meta.published,
-        language=meta.language,
+        language=meta.language or guess_language(text),
         author=meta.author,
         description=meta.description,
     )
