@@ -361,7 +361,7 @@ async def test_failed_delivery_waits_for_retry_then_fails_for_good(store: Store)
     assert await store.claim_deliveries(1, 30, now=T0 + timedelta(days=1)) == []
 
 
-async def test_skipped_and_inactive_chats_are_not_claimed(store: Store) -> None:
+async def test_deactivated_chat_is_never_sent_what_was_waiting(store: Store) -> None:
     _feed_id, item_id = await _feed_with_item(store)
     await store.upsert_chat(1, "private")
     await store.upsert_chat(2, "private")
@@ -369,11 +369,35 @@ async def test_skipped_and_inactive_chats_are_not_claimed(store: Store) -> None:
     await store.set_chat_active(2, False)
     (claimed,) = await store.claim_deliveries(10, 30)
     assert claimed.chat_id == 1
+    dropped = await store.get_delivery(2, item_id)
+    assert dropped is not None
+    assert (dropped.state, dropped.last_error) == ("skipped", "chat inactive")
+    await store.upsert_chat(2, "private")  # back again: the old item stays unsent
+    assert await store.claim_deliveries(10, 30, now=datetime.now(UTC) + timedelta(minutes=1)) == [
+        dataclasses.replace(claimed, id=claimed.id)
+    ]
+
+
+async def test_nothing_is_queued_for_inactive_or_unknown_chats(store: Store) -> None:
+    _feed_id, item_id = await _feed_with_item(store)
+    await store.upsert_chat(1, "private")
+    await store.upsert_chat(2, "private")
+    await store.set_chat_active(2, False)
+    requests = [DeliveryRequest(c, item_id) for c in (1, 2, 3)]
+    assert await store.enqueue_deliveries(requests) == 1
+    assert await store.get_delivery(2, item_id) is None
+
+
+async def test_skipped_delivery_records_why(store: Store) -> None:
+    _feed_id, item_id = await _feed_with_item(store)
+    await store.upsert_chat(1, "private")
+    await store.enqueue_deliveries([DeliveryRequest(1, item_id)])
+    (claimed,) = await store.claim_deliveries(10, 30)
     await store.mark_skipped(claimed.id, "filtered")
     skipped = await store.get_delivery(1, item_id)
     assert skipped is not None
-    assert skipped.state == "skipped"
-    assert skipped.last_error == "filtered"
+    assert (skipped.state, skipped.last_error) == ("skipped", "filtered")
+    assert await store.claim_deliveries(10, 30, now=datetime.now(UTC) + timedelta(hours=1)) == []
 
 
 async def test_digest_chats_rows_wait_for_the_digest(store: Store) -> None:
@@ -382,10 +406,23 @@ async def test_digest_chats_rows_wait_for_the_digest(store: Store) -> None:
     await store.update_chat_settings(1, ChatSettings(delivery_mode="digest"))
     await store.enqueue_deliveries([DeliveryRequest(1, item_id)])
     assert await store.claim_deliveries(10, 30) == []
+    assert len(await store.claim_deliveries(10, 30, include_digest=True, now=T0)) == 1
     assert [d.item_id for d in await store.pending_deliveries(1)] == [item_id]
     (claimed,) = await store.claim_deliveries(10, 30, chat_id=1)
     await store.mark_sent_many([(claimed.id, 77)])
     assert await store.pending_deliveries(1) == []
+
+
+async def test_switching_to_instant_releases_the_waiting_digest(store: Store) -> None:
+    feed = await store.get_or_create_feed("https://a.org/rss")
+    await store.upsert_chat(1, "private")
+    await store.update_chat_settings(1, ChatSettings(delivery_mode="digest"))
+    first = await store.add_item(feed.id, "1")
+    assert first is not None
+    await store.enqueue_deliveries([DeliveryRequest(1, first.id)])
+    assert await store.claim_deliveries(10, 30) == []
+    await store.update_chat_settings(1, ChatSettings(delivery_mode="instant"))
+    assert [d.item_id for d in await store.claim_deliveries(10, 30)] == [first.id]
 
 
 async def test_claims_are_oldest_first_and_limited(store: Store) -> None:

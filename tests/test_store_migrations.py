@@ -45,11 +45,14 @@ async def test_empty_database_is_upgraded_to_the_newest_revision(empty_url: str)
         await engine.dispose()
 
 
-async def test_previous_revision_is_upgraded_and_keeps_its_data(empty_url: str) -> None:
+@pytest.mark.parametrize("previous", ["0001", "0002"])
+async def test_previous_revision_is_upgraded_and_keeps_its_data(
+    empty_url: str, previous: str
+) -> None:
     engine = migrate.create_engine(empty_url)
     try:
-        await migrate.upgrade(engine, "0001")
-        assert await migrate.current_revision(engine) == "0001"
+        await migrate.upgrade(engine, previous)
+        assert await migrate.current_revision(engine) == previous
         async with engine.begin() as connection:
             for statement in (
                 "INSERT INTO chats (id, kind, created_at) VALUES (7, 'private', :t)",
@@ -74,6 +77,8 @@ async def test_previous_revision_is_upgraded_and_keeps_its_data(empty_url: str) 
         (claimed,) = await store.claim_deliveries(10, 30)
         assert (claimed.chat_id, claimed.item_id) == (7, 1)
         assert await store.acquire_leadership("jobs", 10)  # a table revision 0002 added
+        delivery = await store.get_delivery(7, 1)
+        assert delivery is not None
     finally:
         await store.aclose()
 

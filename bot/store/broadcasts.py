@@ -116,6 +116,7 @@ class BroadcastsMixin(SQLBase):
             )
         )
         async with self._engine.begin() as connection:
+            await self._fast_commit(connection)
             await connection.execute(statement)
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:

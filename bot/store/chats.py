@@ -109,12 +109,30 @@ class ChatsMixin(SQLBase):
         }
         async with self._engine.begin() as connection:
             await connection.execute(update(chats).where(chats.c.id == chat_id).values(values))
+            await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.chat_id == chat_id, deliveries.c.state == "pending")
+                .values(digest=settings.delivery_mode == "digest")
+            )
 
     async def set_chat_active(self, chat_id: int, active: bool) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
                 update(chats).where(chats.c.id == chat_id).values(active=active)
             )
+            if not active:
+                # What was waiting for the chat is not sent, now or after it comes back.
+                await connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.chat_id == chat_id, deliveries.c.state == "pending")
+                    .values(
+                        state="skipped",
+                        last_error="chat inactive",
+                        lease_owner=None,
+                        lease_until=None,
+                        updated_at=self._now(None),
+                    )
+                )
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
         async with self._engine.begin() as connection:

@@ -76,10 +76,16 @@ class Store(Protocol):
         """The chat, or None if unknown (or forgotten)."""
 
     async def update_chat_settings(self, chat_id: int, settings: ChatSettings) -> None:
-        """Replace a chat's settings (use `dataclasses.replace` on `Chat.settings`)."""
+        """Replace a chat's settings (use `dataclasses.replace` on `Chat.settings`).
+
+        Pending deliveries follow a change of delivery mode (digest ↔ instant).
+        """
 
     async def set_chat_active(self, chat_id: int, active: bool) -> None:
-        """Deactivate on 403/kicked (never messaged again); reactivate when it comes back."""
+        """Deactivate on 403/kicked (never messaged again); reactivate when it comes back.
+
+        Deactivating skips the chat's pending deliveries ("chat inactive") for good.
+        """
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
         """Follow a group's migration to a supergroup: the new id takes over every row."""
@@ -210,9 +216,9 @@ class Store(Protocol):
     async def enqueue_deliveries(
         self, requests: Sequence[DeliveryRequest], now: datetime | None = None
     ) -> int:
-        """Insert pending rows in one statement; existing (chat, item) rows are left alone.
+        """Insert pending rows in one transaction; existing (chat, item) rows are left alone.
 
-        Returns how many rows are new.
+        Requests for inactive or unknown chats are dropped. Returns how many rows are new.
         """
 
     async def claim_deliveries(
@@ -224,7 +230,7 @@ class Store(Protocol):
         include_digest: bool = False,
         now: datetime | None = None,
     ) -> list[Delivery]:
-        """Lease up to `limit` pending deliveries, oldest first, to active chats.
+        """Lease up to `limit` pending deliveries, oldest first.
 
         Rows of digest-mode chats are left for the digest unless `include_digest` or `chat_id`
         names the chat. Rows waiting for `retry_at` are skipped.

@@ -156,6 +156,9 @@ deliveries = Table(
     Column("item_id", Id, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     Column("state", String(8), nullable=False),
     Column("thread_id", BigInteger),
+    # The chat's delivery mode when queued (kept in step by update_chat_settings): claims
+    # filter on it without joining chats.
+    Column("digest", Boolean, nullable=False, server_default=text("false")),
     Column("message_id", BigInteger),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
