@@ -188,6 +188,7 @@ class FakeTelegram:
         bot_username: str = "newsbot_test_bot",
         limits: TelegramLimits | None = None,
         record: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.bot_user: JSON = {
@@ -200,6 +201,8 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
         self.record = record
+        # What the flood limits and recorded call times are measured on (tests may freeze it).
+        self.clock = clock
         self.calls: list[Call] = []
         self.rules: list[Rule] = []
         self.latency = 0.0
@@ -586,10 +589,10 @@ class FakeTelegram:
             result: Any = await self._call(method, params, uploads)
         except TelegramError as exc:
             self._record(
-                Call(method, params, time.monotonic(), exc.code, None, exc.description, uploads)
+                Call(method, params, self.clock(), exc.code, None, exc.description, uploads)
             )
             return _error_body(exc)
-        self._record(Call(method, params, time.monotonic(), 200, result, None, uploads))
+        self._record(Call(method, params, self.clock(), 200, result, None, uploads))
         return 200, "application/json", json.dumps({"ok": True, "result": result}).encode()
 
     def _record(self, call: Call) -> None:
@@ -615,7 +618,7 @@ class FakeTelegram:
                     rule.times -= 1
                 raise TelegramError(rule.code, rule.description, rule.parameters)
             if self._flood is not None and method in SEND_METHODS:
-                wait = self._flood.check(params.get("chat_id"), time.monotonic())
+                wait = self._flood.check(params.get("chat_id"), self.clock())
                 if wait is not None:
                     self.limit_hits += 1
                     seconds = max(1, int(wait + 0.999))
