@@ -3,10 +3,12 @@
 Scraped pages repeat themselves: a teaser block that is several body paragraphs glued together, the
 lede again as a caption, the same sentence twice. Exact matching misses the glued teaser, so
 paragraphs are compared by word-trigram coverage: one covered by the union of several others is a
-composite and goes; one covered by a single other paragraph is a copy and the shorter or later one
-goes. Publisher boilerplate is recognised by generic signals (`bot.boilerplate`). Section labels
-("Details:", "Background:") are stripped but remembered, so the summariser can weigh old context
-less; a "Source:" paragraph is kept for attribution. Everything here is linear in the text size.
+composite and goes; a later one covered by a single earlier paragraph is a copy (or a caption) and
+goes; a sentence said before goes. Text repeated three times or more is a template (an interview's
+recurring question) and stays, as do short lines. Publisher boilerplate is recognised by generic
+signals (`bot.boilerplate`). Section labels ("Details:", "Background:") are stripped but
+remembered, so the summariser can weigh old context less; a "Source:" paragraph is kept for
+attribution. Everything here is linear in the text size.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from bot.sentences import is_lower_case_text, split_sentences
 _WORD = re.compile(r"\w+")
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# zero-width joiners (U+200C, U+200D) stay: emoji sequences and some scripts need them
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _BULLET = re.compile(r"^\s*[-–—•*·▪►]\s+")
 _TERMINAL = ".!?…:;\"'”»)"
 _COVERED = 0.8  # share of a paragraph's trigrams found elsewhere that makes it a duplicate
-_MIN_WORDS_TO_COMPARE = 6
 # Shorter lines may repeat on purpose (an interview's question, "Also at Walmart"); longer
 # ones repeat because the page glued a teaser or a caption in.
 _MIN_WORDS_TO_DROP = 10
@@ -176,8 +178,7 @@ def _drop_duplicate_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
 def _is_copy(
     key: tuple[str, ...], seen: set[tuple[str, ...]], counts: Counter[tuple[str, ...]]
 ) -> bool:
-    """A long text said once before is a copy; one repeated three times or more is a template
-    (an interview's recurring question) and stays."""
+    """True for a long text said once before; three times or more makes it a template."""
     return len(key) >= _MIN_WORDS_TO_DROP and key in seen and counts[key] == _COPIES
 
 
@@ -204,8 +205,6 @@ def _is_composite(
     shingles: list[set[tuple[str, ...]]],
 ) -> bool:
     """Covered by other paragraphs together but by no single one: a teaser glued from the body."""
-    if len(grams) < _MIN_WORDS_TO_COMPARE:
-        return False
     overlaps = _overlaps(index, grams, postings)
     best = max(overlaps.values(), default=0)
     return (
