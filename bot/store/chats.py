@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Text, and_, delete, func, select, type_coerce, update
 
 from bot.model import (
     ChannelRoute,
@@ -27,6 +28,21 @@ from bot.store.schema import (
 )
 
 _GROUP_KINDS = ("group", "supergroup")
+
+
+_SUBSCRIBER_CHAT_COLUMNS = (
+    chats.c.points,
+    chats.c.link_preview,
+    chats.c.delivery_mode,
+    chats.c.digest_time,
+    chats.c.timezone,
+    chats.c.kind,
+    chats.c.language,
+)
+
+
+def _keywords(raw: str | None) -> tuple[str, ...]:
+    return () if raw in (None, "[]") else tuple(json.loads(raw))
 
 
 def _settings(row: Any) -> ChatSettings:
@@ -250,21 +266,30 @@ class ChatsMixin(SQLBase):
             return int((await connection.scalar(query)) or 0)
 
     async def subscribers(self, feed_id: int) -> list[Subscriber]:
+        # Fan-out to 100,000 chats happens per new item: fetch only what delivery needs, read
+        # the keyword lists as text (mostly "[]") and share equal settings objects.
         query = (
-            select(subscriptions, chats)
+            select(
+                subscriptions.c.chat_id,
+                subscriptions.c.thread_id,
+                type_coerce(subscriptions.c.include, Text).label("include"),
+                type_coerce(subscriptions.c.exclude, Text).label("exclude"),
+                *_SUBSCRIBER_CHAT_COLUMNS,
+            )
             .join(chats, chats.c.id == subscriptions.c.chat_id)
             .where(subscriptions.c.feed_id == feed_id, chats.c.active.is_(True))
             .order_by(subscriptions.c.chat_id)
         )
+        shared: dict[tuple[Any, ...], ChatSettings] = {}
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
                 Subscriber(
                     chat_id=row.chat_id,
                     kind=row.kind,
-                    settings=_settings(row),
-                    include=tuple(row.include),
-                    exclude=tuple(row.exclude),
+                    settings=shared.get(row[4:9]) or shared.setdefault(row[4:9], _settings(row)),
+                    include=_keywords(row.include),
+                    exclude=_keywords(row.exclude),
                     thread_id=row.thread_id,
                     language=row.language,
                 )
