@@ -41,11 +41,16 @@ _CREDIT = re.compile(
         (?:photo|image|picture|video|illustration|credit|фото|відео|видео|foto|bild|imagen)
         (?:\s+\w+)?\s*:
       | (?:advertisement|reklama|реклама|anzeige|publicidad|sponsored)\W*$
-      | (?:by|von|автор|від|por)\s+\S+(?:\s+\S+){0,4}$
       | (?:published|updated|last\s+updated|posted|опубліковано|оновлено|опубликовано|обновлено
-         |veröffentlicht|aktualisiert|actualizado)\b.{0,60}$
+         |veröffentlicht|aktualisiert|actualizado)\b[^.!?]{0,60}\d[^.!?]{0,30}$
     )""",
     re.IGNORECASE | re.VERBOSE,
+)
+_CAPITALISED = r"[A-ZА-ЯЁІЇЄҐ][\w.'’-]*"
+# "By Jane Doe and John Roe, Reuters": a byline line, capitalised names only ("By then, …" is news)
+_BYLINE = re.compile(
+    rf"^(?:[Bb]y|BY|[Vv]on|Автор:?|Від|[Pp]or)\s+{_CAPITALISED}"
+    rf"(?:,?\s+(?:and|und|і|и|y|{_CAPITALISED})){{0,5}}\.?$"
 )
 _SHORT = 40  # words: a call to action makes a paragraph this short boilerplate outright
 _LONG = 1000  # characters: a block this long is article text, whatever it mentions
@@ -120,7 +125,7 @@ def split_label(paragraph: str) -> tuple[str | None, str]:
 
 def is_boilerplate(paragraph: str, sentences: Sequence[str]) -> bool:
     """True for a paragraph that only promotes, credits or bylines, not news."""
-    if _CREDIT.match(paragraph.strip()):
+    if _CREDIT.match(paragraph.strip()) or _BYLINE.match(paragraph.strip()):
         return True
     if len(paragraph) > _LONG or not is_promotional(paragraph):
         return False

@@ -85,6 +85,8 @@ def test_recurring_interview_question_is_kept_every_time():
         "Photo: Reuters",
         "Image credit: Getty Images",
         "By John Smith",
+        "By Jane Doe and John Roe, Reuters",
+        "Published: 12:30 EST, 12 March 2014",
         "Advertisement",
         "© 2024 Example News. All rights reserved.",
         "Please donate to support independent journalism. Become a member today!",
@@ -109,6 +111,9 @@ def test_publisher_boilerplate_is_dropped(line):
         "The company continued to sign up additional subscribers throughout the day.",
         "The governor would like us to know that the state has a drug problem.",
         "Shares in the firm fell 5% after the report.",
+        "By then, the fire had spread.",
+        "Published in 2019, the report found serious flaws.",
+        "Por fin llegó la paz.",
     ],
 )
 def test_news_that_merely_mentions_subscribers_or_shares_is_kept(sentence):
