@@ -41,7 +41,10 @@ _SUBSCRIBER_CHAT_COLUMNS = (
 )
 
 
-def _keywords(raw: str | None) -> tuple[str, ...]:
+def _keywords(raw: str | list[str] | None) -> tuple[str, ...]:
+    """A keyword list read as text (SQLite) or already decoded (asyncpg's json codec)."""
+    if isinstance(raw, list):
+        return tuple(raw)
     return () if raw in (None, "[]") else tuple(json.loads(raw))
 
 
