@@ -8,10 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
-from bot.config import FetchSettings
-from bot.errors import ExtractionError
 from bot.feeds.extract import (
     MIN_ARTICLE_CHARS,
     article_from_entry,
@@ -19,7 +16,6 @@ from bot.feeds.extract import (
     extract_article_async,
     is_usable,
 )
-from bot.feeds.fetch import Fetcher
 from bot.feeds.language import guess_language
 from bot.model import Entry
 
@@ -94,59 +90,6 @@ def test_feed_excerpt_article_is_marked_and_prefers_content() -> None:
     assert article.site_name == "Daily Planet"
     assert not is_usable(article)
     assert is_usable(article.__class__(text="x" * MIN_ARTICLE_CHARS))
-
-
-def local() -> FetchSettings:
-    return FetchSettings(allow_private_networks=True, retries=0)
-
-
-PAGE = (
-    "<html><head><title>Bridge opens</title></head><body><article><h1>Bridge opens</h1>"
-    + "<p>The new bridge over the river opened on Tuesday after three years of work, "
-    "and the first buses crossed it before dawn while residents watched.</p>"
-    * 6
-    + "</article></body></html>"
-)
-
-
-async def test_fetch_article_uses_the_page_when_it_is_good(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/story").respond_with_data(PAGE, content_type="text/html")
-    entry = Entry(
-        identity="e", title="Bridge", link=httpserver.url_for("/story"), summary="Teaser."
-    )
-    async with Fetcher(local()) as fetcher:
-        article = await fetcher.fetch_article(entry)
-    assert not article.from_feed_excerpt
-    assert article.text.startswith("The new bridge over the river opened")
-
-
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [(404, "missing"), (200, "<html><body><p>Subscribe to read.</p></body></html>")],
-)
-async def test_fetch_article_falls_back_to_the_feed_excerpt(
-    httpserver: HTTPServer, status: int, body: str
-) -> None:
-    httpserver.expect_request("/story").respond_with_data(
-        body, status=status, content_type="text/html"
-    )
-    entry = Entry(
-        identity="e", title="Bridge", link=httpserver.url_for("/story"), content=ENTRY.content
-    )
-    async with Fetcher(local()) as fetcher:
-        article = await fetcher.fetch_article(entry, site_name="Daily Planet")
-    assert article.from_feed_excerpt
-    assert article.text == ENTRY.content
-
-
-async def test_fetch_article_without_page_or_excerpt_raises(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/story").respond_with_data(
-        "<html><body></body></html>", content_type="text/html"
-    )
-    entry = Entry(identity="e", title="Bridge", link=httpserver.url_for("/story"))
-    async with Fetcher(local()) as fetcher:
-        with pytest.raises(ExtractionError, match="no article text"):
-            await fetcher.fetch_article(entry)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from bot.config import FetchSettings
 from bot.errors import (
     BodyTooLargeError,
     ContentTypeError,
+    ExtractionError,
     FetchTimeoutError,
     HTTPStatusError,
     ParseError,
@@ -373,3 +374,13 @@ async def test_feeds_parse_in_worker_processes_when_configured(httpserver: HTTPS
             await fetcher.fetch_feed(httpserver.url_for("/broken"))
     assert response.feed is not None
     assert len(response.feed.entries) == 55
+
+
+async def test_page_without_article_text_is_an_extraction_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/empty").respond_with_data(
+        "<html><head><title>Nothing</title></head><body><img src='x.png'></body></html>",
+        content_type="text/html",
+    )
+    async with Fetcher(local()) as fetcher:
+        with pytest.raises(ExtractionError, match="no article text"):
+            await fetcher.fetch_page(httpserver.url_for("/empty"))

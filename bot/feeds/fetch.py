@@ -38,7 +38,7 @@ from bot.errors import (
 from bot.feeds import discover
 from bot.feeds.body import ACCEPT_ENCODING, read_capped
 from bot.feeds.charset import charset_from_content_type, decode_text
-from bot.feeds.extract import article_from_entry, extract_article_async, is_usable
+from bot.feeds.extract import extract_article_async
 from bot.feeds.parse import parse_feed
 from bot.feeds.responses import (
     FEED_ACCEPT,
@@ -51,7 +51,7 @@ from bot.feeds.responses import (
     parse_retry_after,
 )
 from bot.feeds.safety import AddressGuard, CheckedTransport, Resolver, private_networks_allowed
-from bot.model import Article, Entry, Feed
+from bot.model import Article, Feed
 
 log = logging.getLogger(__name__)
 
@@ -161,25 +161,6 @@ class Fetcher:
         if not article.text:
             raise ExtractionError(f"{fetched.url}: no article text found on the page")
         return article
-
-    async def fetch_article(
-        self, entry: Entry, *, site_name: str | None = None, trusted: bool = False
-    ) -> Article:
-        """The entry's page as an Article, or the feed's own excerpt (marked as such) when the
-        page is unavailable, paywalled or thinner than the excerpt."""
-        excerpt = article_from_entry(entry, site_name)
-        if not entry.link:
-            if excerpt.text:
-                return excerpt
-            raise ExtractionError(f"entry {entry.identity!r} has neither a link nor text")
-        try:
-            page = await self.fetch_page(entry.link, trusted=trusted)
-        except (FetchError, ExtractionError):
-            if excerpt.text:
-                return excerpt
-            raise
-        longer = len(page.text) >= len(excerpt.text)
-        return page if longer and (is_usable(page) or not is_usable(excerpt)) else excerpt
 
     async def discover_feeds(self, url: str, *, trusted: bool = False) -> list[str]:
         """Feed URLs for a site: the URL itself if it is a feed, else linked feeds, else common
