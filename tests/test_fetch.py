@@ -305,15 +305,27 @@ async def test_page_charsets_wrong_or_missing_are_decoded(
     assert "Жители Оренбурга обсуждают новый мост" in article.text
 
 
-async def test_windows_1251_feed_without_charset_header_is_read_from_its_declaration(
-    httpserver: HTTPServer,
+@pytest.mark.parametrize(
+    ("name", "content_type", "title"),
+    [
+        ("node-feedparser/iconv.xml", "text/xml", "В Бузулуке главные стройплощадки"),
+        ("node-feedparser/iconv.xml", "application/rss+xml; charset=iso-8859-1", "В Бузулуке"),
+        ("node-feedparser/iconv.xml", "text/xml; charset=utf-8", "В Бузулуке главные"),
+        ("netnewswire/kc0011.rss", "text/xml; charset=utf-8", "建国35周年纪念"),
+        ("netnewswire/kc0011.rss", "application/rss+xml", "建国35周年纪念"),
+        ("rss-parser/encoding.rss", "application/rss+xml; charset=utf-8", "Mãe de utente"),
+        ("rss-parser/guardian.rss", "text/xml; charset=iso-8859-1", "Trump State of the Union"),
+    ],
+)
+async def test_feed_charsets_wrong_or_missing_in_the_header_are_survived(
+    httpserver: HTTPServer, name: str, content_type: str, title: str
 ) -> None:
-    body = (FEEDS / "real" / "node-feedparser" / "iconv.xml").read_bytes()
-    httpserver.expect_request("/feed").respond_with_data(body, content_type="text/xml")
+    body = (FEEDS / "real" / name).read_bytes()
+    httpserver.expect_request("/feed").respond_with_data(body, content_type=content_type)
     async with Fetcher(local()) as fetcher:
         response = await fetcher.fetch_feed(httpserver.url_for("/feed"))
     assert response.feed is not None
-    assert response.feed.entries[0].title.startswith("В Бузулуке главные стройплощадки")
+    assert response.feed.entries[0].title.startswith(title)
 
 
 async def test_per_host_limit_caps_concurrent_requests(raw: RawServer) -> None:

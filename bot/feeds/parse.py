@@ -17,6 +17,7 @@ from typing import Any
 import feedparser
 
 from bot.errors import ParseError
+from bot.feeds.charset import charset_from_content_type
 from bot.feeds.identity import entry_identity
 from bot.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
 from bot.feeds.markup import body_text, snippet_text
@@ -24,6 +25,7 @@ from bot.model import Entry, Feed
 
 # Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
 FUTURE_TOLERANCE = timedelta(hours=1)
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _SLASH_DATE = re.compile(
     r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
 )
@@ -84,6 +86,31 @@ def _entry(raw: Any, now: datetime) -> Entry | None:
     )
 
 
+def _media_type_for_feedparser(body: bytes, content_type: str | None) -> str:
+    """The Content-Type to hand feedparser, settling header-vs-declaration conflicts.
+
+    Without one, feedparser flags the feed as broken; `application/xml` lets the document's
+    XML declaration decide (RFC 7303). When the header's charset contradicts the declaration,
+    the declaration usually wins: a server default such as `iso-8859-1` is wrong far more often
+    than the document's own statement, except that bytes which are valid UTF-8 are UTF-8.
+    """
+    header = charset_from_content_type(content_type)
+    match = _XML_ENCODING.match(body)
+    if not content_type or not header or not match:
+        return content_type or "application/xml"
+    declared = match.group(1).decode("ascii")
+    if header.lower().replace("_", "-") == declared.lower().replace("_", "-"):
+        return content_type
+    if "utf-8" in (header.lower(), declared.lower()):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "application/xml; charset=utf-8"
+    return "application/xml"
+
+
 def parse_feed(
     body: bytes,
     *,
@@ -97,9 +124,7 @@ def parse_feed(
         raise ParseError("empty document")
     if looks_like_json_feed(body, content_type):
         return parse_json_feed(body, url=url, clamp=partial(clamp_future, now=now))
-    # Without a content type feedparser flags the feed as broken; application/xml lets the
-    # document's own XML declaration decide the encoding (RFC 7303).
-    headers = {"content-type": content_type or "application/xml"}
+    headers = {"content-type": _media_type_for_feedparser(body, content_type)}
     if url:
         headers["content-location"] = url
     result = feedparser.parse(
