@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -101,6 +102,9 @@ class RawServer:
     """Threaded loopback server; `routes` maps a path to a handler."""
 
     host: str = "127.0.0.1"
+    # Serve HTTPS with this context; `server_names` records the SNI each client sent.
+    tls: ssl.SSLContext | None = None
+    server_names: list[str | None] = field(default_factory=list)
     routes: dict[str, Handler] = field(default_factory=dict)
     connections: int = 0
     requests: list[Request] = field(default_factory=list)
@@ -109,6 +113,8 @@ class RawServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        if self.tls is not None:
+            self.tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, 0))
@@ -134,14 +140,16 @@ class RawServer:
     def _serve(self, conn: socket.socket) -> None:
         with conn, self._track():
             try:
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
                 request = self._read_request(conn)
                 if request is None:
                     return
                 self.requests.append(request)
                 handler = self.routes.get(request.path, respond(b"not found", status=404))
                 handler(request, conn)
-            except OSError:
-                return  # the client hung up, as it should when it gives up
+            except (OSError, ssl.SSLError):
+                return  # the client hung up (or refused our certificate), as it should
 
     @staticmethod
     def _read_request(conn: socket.socket) -> Request | None:
@@ -181,9 +189,9 @@ class _Tracker:
             self.server.active -= 1
 
 
-def raw_server(host: str = "127.0.0.1") -> Iterator[RawServer]:
+def raw_server(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[RawServer]:
     """Generator body for fixtures: a started server, stopped afterwards."""
-    server = RawServer(host=host)
+    server = RawServer(host=host, tls=tls)
     try:
         yield server
     finally:
