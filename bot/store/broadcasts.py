@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
 
 from bot.model import Broadcast, BroadcastOutcome, BroadcastStatus
 from bot.store.base import SQLBase
@@ -17,6 +17,19 @@ from bot.store.schema import broadcast_deliveries, broadcasts, chats
 
 _TARGET = broadcast_deliveries.c
 _GROUP_KINDS = ("group", "supergroup")
+# Built once: it runs after every broadcast message.
+_MARK_TARGET = (
+    update(broadcast_deliveries)
+    .where(_TARGET.broadcast_id == bindparam("broadcast"), _TARGET.chat_id == bindparam("chat"))
+    .values(
+        state=bindparam("outcome"),
+        message_id=bindparam("message"),
+        last_error=bindparam("error"),
+        lease_owner=None,
+        lease_until=None,
+        updated_at=bindparam("now"),
+    )
+)
 
 
 class BroadcastsMixin(SQLBase):
@@ -103,21 +116,17 @@ class BroadcastsMixin(SQLBase):
         message_id: int | None = None,
         error: str | None = None,
     ) -> None:
-        statement = (
-            update(broadcast_deliveries)
-            .where(_TARGET.broadcast_id == broadcast_id, _TARGET.chat_id == chat_id)
-            .values(
-                state=outcome,
-                message_id=message_id,
-                last_error=error[:1000] if error else None,
-                lease_owner=None,
-                lease_until=None,
-                updated_at=self._now(None),
-            )
-        )
+        params = {
+            "broadcast": broadcast_id,
+            "chat": chat_id,
+            "outcome": outcome,
+            "message": message_id,
+            "error": error[:1000] if error else None,
+            "now": self._now(None),
+        }
         async with self._engine.begin() as connection:
             await self._fast_commit(connection)
-            await connection.execute(statement)
+            await connection.execute(_MARK_TARGET, params)
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:
         found = await self._broadcasts(broadcasts.c.id == broadcast_id)
