@@ -120,3 +120,25 @@ def test_language_is_guessed_when_the_page_does_not_say(text: str, language: str
     html = f"<html><body><article><p>{text}</p><p>{text}</p></article></body></html>"
     if language:
         assert extract_article(html).language == language
+
+
+def test_metadata_falls_back_to_json_ld_bylines_and_the_url() -> None:
+    html = """<html><head><title>Bridge opens | Daily Planet</title>
+      <script type="application/ld+json">{"@graph": [{"@type": "NewsArticle",
+        "datePublished": "2024-03-05T10:00:00Z", "publisher": {"name": "Daily Planet"}}]}</script>
+      </head><body><article><p class="byline">By Lois Lane</p>
+      <p>The new bridge over the river opened on Tuesday after three years of work.</p>
+      <p>The first buses crossed it before dawn, and commuters said the trip took half as long.</p>
+      </article></body></html>"""
+    article = extract_article(html, "https://www.dailyplanet.example/bridge")
+    assert article.title == "Bridge opens"
+    assert article.site_name == "Daily Planet"
+    assert article.author == "Lois Lane"
+    assert article.published == datetime(2024, 3, 5, 10, 0, tzinfo=UTC)
+
+
+def test_metadata_without_any_hints_uses_the_host() -> None:
+    html = "<html><head><meta property='og:site_name' content='https://www.news.example/'>"
+    html += "</head><body><p>" + "Words of a story that goes on. " * 20 + "</p></body></html>"
+    assert extract_article(html, "https://www.news.example/a").site_name == "news.example"
+    assert extract_article(html).site_name == "news.example"

@@ -36,6 +36,15 @@ _DATE_KEYS = (
     "datemodified",
 )
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+_BYLINE_PATHS = (
+    "//*[@itemprop='author']//*[@itemprop='name']",
+    "//*[@itemprop='author']",
+    "//a[@rel='author']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]",
+)
+_BYLINE_PREFIX = re.compile(r"^(by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
+_MAX_BYLINE = 80
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " « ", " » ")
 
@@ -140,6 +149,26 @@ def _published(
     return found or parse_date(htmldate.find_date(root, url=url, original_date=True))
 
 
+def _clean_byline(author: str | None) -> str | None:
+    text = _BYLINE_PREFIX.sub("", snippet_text(author or ""))
+    return text or None
+
+
+def _site(name: str) -> str | None:
+    """A site name; some pages put their URL there, which becomes its host."""
+    return host_name(name) if name.startswith(("http://", "https://")) else name or None
+
+
+def _byline(root: lxml.html.HtmlElement) -> str | None:
+    """A visible byline: an author link or an element marked up as the author."""
+    for path in _BYLINE_PATHS:
+        for node in root.xpath(path)[:3]:
+            text = _clean_byline(_text_of(node)) or ""
+            if 2 < len(text) <= _MAX_BYLINE:
+                return text
+    return None
+
+
 def read_meta(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     """Title, site name, date, author, language and description of a parsed page."""
     meta = _meta_tags(root)
@@ -161,9 +190,9 @@ def read_meta(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     return PageMeta(
         title=snippet_text(title) or None,
         heading=heading or None,
-        site_name=snippet_text(site_name or "") or host_name(url),
+        site_name=_site(snippet_text(site_name or "")) or host_name(url),
         published=_published(root, meta, ld, url),
-        author=author or _name(ld.get("author")),
+        author=_clean_byline(author or _name(ld.get("author")) or _byline(root)),
         language=(language or "").replace("_", "-").split("-")[0].lower() or None,
         description=meta.get("og:description") or meta.get("description"),
     )
