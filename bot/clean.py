@@ -28,7 +28,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # zero-width joiners (U+200C, U+200D) stay: emoji sequences and some scripts need them
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _BULLET = re.compile(r"^\s*[-–—•*·▪►]\s+")
-_TERMINAL = ".!?…:;\"'”»)"
+_TERMINAL = tuple(".!?…:;\"'”»)")
 _COVERED = 0.8  # share of a paragraph's trigrams found elsewhere that makes it a duplicate
 # Shorter lines may repeat on purpose (an interview's question, "Also at Walmart"); longer
 # ones repeat because the page glued a teaser or a caption in.
@@ -92,22 +92,22 @@ def clean_document(text: str) -> CleanedText:
 def raw_paragraphs(text: str) -> list[str]:
     """Normalised non-empty lines, with hard-wrapped lines joined and bullet marks removed."""
     text = _normalise(text)
-    paragraphs: list[str] = []
+    paragraphs: list[list[str]] = []  # lines of each paragraph, joined once at the end
     for line in text.split("\n"):
         stripped = " ".join(line.split())
         if not stripped:
             continue
         continues = (
             paragraphs
-            and not paragraphs[-1].endswith(tuple(_TERMINAL))
+            and not paragraphs[-1][-1].endswith(_TERMINAL)
             and stripped[0].islower()
             and not _BULLET.match(line)
         )
         if continues:
-            paragraphs[-1] = f"{paragraphs[-1]} {stripped}"
+            paragraphs[-1].append(stripped)
         else:
-            paragraphs.append(_BULLET.sub("", stripped, count=1) or stripped)
-    return paragraphs
+            paragraphs.append([_BULLET.sub("", stripped, count=1) or stripped])
+    return [" ".join(lines) for lines in paragraphs]
 
 
 def _normalise(text: str) -> str:

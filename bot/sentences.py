@@ -93,14 +93,14 @@ def split_sentences(paragraph: str, *, lower_case: bool | None = None) -> list[s
 
 def _is_boundary(text: str, match: re.Match[str], *, lower_case: bool) -> bool:
     """Decide whether the punctuation in `match` ends a sentence."""
-    punct = match.group(1)
-    rest = text[match.end() :]
-    if not rest:
+    punct, end = match.group(1), match.end()
+    if end >= len(text):
         return True
-    next_word = rest.split(" ", 1)[0].lstrip("\"'“‘«„([—–-")
+    space = text.find(" ", end)  # slices stay local: no copying the rest of a huge text
+    next_word = text[end : space if space >= 0 else len(text)].lstrip("\"'“‘«„([—–-")
     first = next_word[:1]
     starts_like_sentence = (
-        first.isupper() or first.isdigit() or rest[0] in "\"'“‘«„([—–-" or not first.isalpha()
+        first.isupper() or first.isdigit() or text[end] in "\"'“‘«„([—–-" or not first.isalpha()
     )
     if not lower_case and not starts_like_sentence:
         return False

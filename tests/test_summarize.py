@@ -136,6 +136,18 @@ def test_enormous_input_is_summarised_quickly(ground_truth):
     assert 1 <= len(summary.key_points) <= 4
 
 
+@pytest.mark.parametrize(
+    "text",
+    [". " * 500_000, "x\n" * 1_000_000, "word, " * 170_000 + "end."],
+    ids=["half-a-million-dots", "a-million-wrapped-lines", "one-run-on-sentence"],
+)
+def test_pathological_megabytes_take_linear_time(text):
+    """Each of these once took 5-15 s through quadratic slicing or string building."""
+    started = time.perf_counter()
+    summarize_text(text)
+    assert time.perf_counter() - started < 6
+
+
 def test_real_russian_article_gives_sentences_of_its_own(ground_truth):
     body = next(v["articleBody"] for v in ground_truth.values() if "53-letnyaya-model" in v["url"])
     summary = summarize_text(body, title="53-летняя модель боится старости")
