@@ -119,3 +119,14 @@ def fresh_postgres_url(postgres_url: str) -> str:
     """The session's PostgreSQL database, emptied (for PostgreSQL-only tests)."""
     asyncio.run(truncate(postgres_url))
     return postgres_url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say out loud, even without -rs, that the PostgreSQL half did not run."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if PG_SKIP in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} store tests SKIPPED — {PG_SKIP}", yellow=True)
