@@ -40,6 +40,10 @@ _CLAUSE_END = re.compile(
     r"яка|які|коли|після|y|pero|que|cuando|mientras)\s)",
     re.IGNORECASE,
 )
+_DATELINE = re.compile(
+    r"^(?:(?P<place>[^\W\d_]+(?:[ ,.'-]+[^\W\d_]+){0,3})\s*)?"
+    r"\((?P<agency>[^()]{2,25})\)\s*(?P<dash>--|[-–—])?\s*"
+)
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _OLD_CONTEXT = re.compile(
     r"^\W*(?:earlier|recall|as a reminder|нагадаємо|нагадуємо|напомним|recordemos)\b"
@@ -124,7 +128,8 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
         if paragraph.label in SOURCE_LABELS:
             continue
         weight = _BACKGROUND_WEIGHT if paragraph.background else 1.0
-        for sentence in paragraph.sentences:
+        for text in paragraph.sentences:
+            sentence = text if raw else _strip_dateline(text)
             scored = (sentence, weight * _sentence_weight(sentence))
             raw.append(scored)
             if _is_complete(sentence, lower_case=lower_case):
@@ -147,6 +152,17 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
         short = cut_between_words(usable[0][0], MAX_POINT_CHARS)
         candidates = [_Candidate(0, short, 1.0, {})] if short else []
     return candidates
+
+
+def _strip_dateline(sentence: str) -> str:
+    """The story's first sentence without its wire dateline ("KYIV (Reuters) - ", "(CNN) -- ")."""
+    match = _DATELINE.match(sentence)
+    if not match:
+        return sentence
+    place, rest = match.group("place"), sentence[match.end() :]
+    if place and not match.group("dash") and not (place.isupper() or place.islower()):
+        return sentence  # "Apple (AAPL) said …": a name and its ticker, not a dateline
+    return rest if len(rest.split()) >= _MIN_WORDS else sentence
 
 
 def _sentence_weight(sentence: str) -> float:

@@ -182,6 +182,19 @@ def test_lower_case_tokenless_text_is_summarised():
     _assert_points_come_from(summary, text)
 
 
+@pytest.mark.parametrize(
+    ("lead", "point"),
+    [
+        ("KYIV (Reuters) - Ukraine said on Monday it had shot down 20 drones.", "Ukraine said"),
+        ("(CNN) -- A man was arrested in Ohio after a long police chase.", "A man was"),
+        ("Apple (AAPL) said its sales rose sharply in the last quarter.", "Apple (AAPL) said"),
+    ],
+)
+def test_first_point_drops_a_wire_dateline_but_not_a_ticker(lead, point):
+    summary = summarize_text(f"{lead} Officials gave no further details on Tuesday.")
+    assert summary.key_points[0].startswith(point)
+
+
 def test_summary_is_deterministic(shared_data):
     text = (shared_data / SEED).read_text(encoding="utf-8")
     assert summarize_text(text) == summarize_text(text)
