@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate
+import lxml.etree
 import lxml.html
 
 from bot.feeds.markup import snippet_text
@@ -36,12 +37,15 @@ _DATE_KEYS = (
     "datemodified",
 )
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
-_BYLINE_PATHS = (
-    "//*[@itemprop='author']//*[@itemprop='name']",
-    "//*[@itemprop='author']",
-    "//a[@rel='author']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]",
+_BYLINE_PATHS = tuple(
+    lxml.etree.XPath(path)
+    for path in (
+        "//*[@itemprop='author']//*[@itemprop='name']",
+        "//*[@itemprop='author']",
+        "//a[@rel='author']",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' author-name ')]",
+    )
 )
 _BYLINE_PREFIX = re.compile(r"^(by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
 _MAX_BYLINE = 80
@@ -162,7 +166,7 @@ def _site(name: str) -> str | None:
 def _byline(root: lxml.html.HtmlElement) -> str | None:
     """A visible byline: an author link or an element marked up as the author."""
     for path in _BYLINE_PATHS:
-        for node in root.xpath(path)[:3]:
+        for node in path(root)[:3]:
             text = _clean_byline(_text_of(node)) or ""
             if 2 < len(text) <= _MAX_BYLINE:
                 return text
