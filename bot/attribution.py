@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.boilerplate import SOURCE_LABELS
 
-_CAPITALISED = r"[A-Z\u0400-\u042f][\w&.'’-]*"
+_CAPITALISED = r"[A-Z\u00c0-\u00de\u0400-\u042f\u0490][\w&.'’-]*"  # Latin and Cyrillic capitals
 _NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,3}}"
 _TITLE_TAIL = re.compile(rf"^(?P<head>.{{12,}}?)\s+(?P<sep>[–—|]|-|::)\s+(?P<tail>{_NAME})\s*$")
 _DATELINE = re.compile(rf"^[A-Z][A-Z .,'-]{{1,40}}\((?P<name>{_NAME})\)\s*[-–—]")
@@ -58,7 +58,8 @@ class Attribution:
 def split_title(title: str) -> tuple[str, str | None, str | None]:
     """Headline without its tail → (headline, original source, publisher).
 
-    "X – Politico" names who reported it; "X | Site" names the site that published it.
+    "X – Politico" (en or em dash) names who reported it; "X | Site" or "X - Site" (a page
+    title's usual separators) name the site that published it.
     """
     title = " ".join(title.split())
     match = _TITLE_TAIL.match(title)
@@ -67,7 +68,7 @@ def split_title(title: str) -> tuple[str, str | None, str | None]:
     head, tail = match.group("head").rstrip(" :"), match.group("tail")
     if len(head.split()) < 3:
         return title, None, None
-    if match.group("sep") in {"|", "::"}:
+    if match.group("sep") in {"|", "::", "-"}:
         return head, None, tail
     return head, tail, None
 

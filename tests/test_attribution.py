@@ -30,6 +30,11 @@ from bot.summarize import summarize_article, summarize_text
             "Storm hits the coast | The Daily Planet",
             ("Storm hits the coast", None, "The Daily Planet"),
         ),
+        ("Storm hits the coast - BBC News", ("Storm hits the coast", None, "BBC News")),
+        (
+            "Österreich wählt ein neues Parlament – Der Standard",
+            ("Österreich wählt ein neues Parlament", "Der Standard", None),
+        ),
         # a dash inside the headline, not a source tail
         ("Zelensky – we will win this war", ("Zelensky – we will win this war", None, None)),
         ("Ceasefire holds – officials", ("Ceasefire holds – officials", None, None)),
