@@ -277,7 +277,8 @@ class Fetcher:
                     f"{host} asked us to wait {blocked:.0f} s more", 429, blocked
                 )
             del self._blocked_until[host]
-        async with self._global, self._host_limit(host):
+        # The host slot first: a request queued behind a busy host must not hold a global slot.
+        async with self._host_limit(host), self._global:
             try:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     return await self._read(url, response, kind)
