@@ -25,46 +25,32 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, literal, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.model import DeliveryRequest
 from bot.store import Store, open_store
-from bot.store.schema import chats, deliveries, items, subscriptions
+from bot.store.schema import chats, deliveries, items
+from tests.store_seed import admin_sql, seed_subscribers
 
 OLD_ITEMS = 10
 
 
 async def _seed(store: Store, subscribers: int, ledger_rows: int) -> int:
     """Chats 1..N following one feed, old items and `ledger_rows` sent ledger rows."""
-    feed = await store.get_or_create_feed("https://bench.example/rss", "Bench")
+    feed_id = await seed_subscribers(store, subscribers, "https://bench.example/rss")
     engine = store._engine  # type: ignore[attr-defined]  # bulk seeding goes under the API
     now = datetime.now(UTC)
     per_item = min(subscribers, ledger_rows // OLD_ITEMS)
     async with engine.begin() as connection:
-        for start in range(1, subscribers + 1, 20_000):
-            ids = range(start, min(start + 20_000, subscribers + 1))
-            await connection.execute(
-                chats.insert(),
-                [{"id": i, "kind": "private", "active": True, "created_at": now} for i in ids],
-            )
-            await connection.execute(
-                subscriptions.insert(),
-                [
-                    {"chat_id": i, "feed_id": feed.id, "include": [], "exclude": []}
-                    | {"created_at": now}
-                    for i in ids
-                ],
-            )
         for n in range(OLD_ITEMS):
             seen = now - timedelta(days=1, minutes=n)
             item_id = (
                 await connection.execute(
                     items.insert()
-                    .values(feed_id=feed.id, identity=f"old-{n}", title=f"Old {n}", first_seen=seen)
+                    .values(feed_id=feed_id, identity=f"old-{n}", title=f"Old {n}", first_seen=seen)
                     .returning(items.c.id)
                 )
             ).scalar_one()
@@ -82,7 +68,7 @@ async def _seed(store: Store, subscribers: int, ledger_rows: int) -> int:
                     history,
                 )
             )
-    return feed.id
+    return feed_id
 
 
 async def _size(store: Store, url: str) -> int:
@@ -152,26 +138,17 @@ async def bench(url: str, label: str, args: argparse.Namespace) -> None:
         await store.aclose()
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         await bench(f"sqlite+aiosqlite:///{Path(scratch) / 'bench.db'}", "SQLite", args)
     if args.postgres:
         name = f"newsbot_bench_{uuid.uuid4().hex[:8]}"
-        await _admin(args.postgres, f"CREATE DATABASE {name}")
+        await admin_sql(args.postgres, f"CREATE DATABASE {name}")
         try:
             url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
             await bench(url, "PostgreSQL", args)
         finally:
-            await _admin(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin_sql(args.postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import Store, open_store
 from bot.store.schema import metadata
+from tests.store_seed import admin_sql
 
 PG_ENV = "NEWSBOT_TEST_DATABASE_URL"
 PG_SKIP = f"PostgreSQL half skipped: set {PG_ENV}=postgresql+asyncpg://… to run it"
@@ -29,15 +30,6 @@ PG_SKIP = f"PostgreSQL half skipped: set {PG_ENV}=postgresql+asyncpg://… to ru
 def postgres_base_url() -> str | None:
     """The PostgreSQL URL the environment gives tests, if any."""
     return os.environ.get(PG_ENV) or None
-
-
-async def _admin(base_url: str, statement: str) -> None:
-    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def empty_database(url: str) -> None:
@@ -69,11 +61,11 @@ def postgres_url() -> Iterator[str]:
     if base is None:
         pytest.skip(PG_SKIP)
     name = f"newsbot_store_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    asyncio.run(_admin(base, f"CREATE DATABASE {name}"))
+    asyncio.run(admin_sql(base, f"CREATE DATABASE {name}"))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_migrate(url))
     yield url
-    asyncio.run(_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    asyncio.run(admin_sql(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 async def _migrate(url: str) -> None:
@@ -109,9 +101,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if base is None:
         pytest.skip(PG_SKIP)
     name = f"newsbot_empty_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f"CREATE DATABASE {name}"))
+    asyncio.run(admin_sql(base, f"CREATE DATABASE {name}"))
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    asyncio.run(admin_sql(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture

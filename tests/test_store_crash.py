@@ -9,15 +9,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.model import DeliveryRequest
 from bot.store import open_store
-from bot.store.schema import chats, deliveries, subscriptions
+from bot.store.schema import deliveries
 from tests.conftest import REPO
 from tests.store_delivery import Receiver
+from tests.store_seed import seed_subscribers
 
 pytest_plugins = ("tests.store_fixtures",)
 
@@ -28,27 +28,10 @@ async def _seed(url: str, chat_count: int) -> tuple[int, int]:
     """`chat_count` private chats subscribed to one feed that has one new item."""
     store = await open_store(url)
     try:
-        feed = await store.get_or_create_feed("https://example.org/rss", "Example")
-        item = await store.add_item(feed.id, "the-item", title="The item")
+        feed_id = await seed_subscribers(store, chat_count, "https://example.org/rss")
+        item = await store.add_item(feed_id, "the-item", title="The item")
         assert item is not None
-        now = datetime.now(UTC)
-        engine = store._engine  # type: ignore[attr-defined]  # bulk seeding, test only
-        async with engine.begin() as connection:
-            for start in range(1, chat_count + 1, 5000):
-                ids = range(start, min(start + 5000, chat_count + 1))
-                await connection.execute(
-                    chats.insert(),
-                    [{"id": i, "kind": "private", "active": True, "created_at": now} for i in ids],
-                )
-                await connection.execute(
-                    subscriptions.insert(),
-                    [
-                        {"chat_id": i, "feed_id": feed.id, "include": [], "exclude": []}
-                        | {"created_at": now}
-                        for i in ids
-                    ],
-                )
-        return feed.id, item.id
+        return feed_id, item.id
     finally:
         await store.aclose()
 
