@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
@@ -553,3 +554,40 @@ async def test_stats_count_what_admins_see(store: Store) -> None:
 async def test_bad_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="unsupported driver"):
         await open_store("mysql://localhost/x")
+
+
+async def test_two_instances_claim_disjoint_work_at_the_same_time(store_url: str) -> None:
+    """Feeds, deliveries and broadcast targets claimed concurrently go to one instance each."""
+    one, two = await open_store(store_url), await open_store(store_url)
+    try:
+        feed_ids = []
+        for n in range(40):
+            feed = await one.get_or_create_feed(f"https://f{n}.org/rss")
+            feed_ids.append(feed.id)
+        await one.upsert_chat(1, "private")
+        for feed_id in feed_ids:
+            await one.subscribe(1, feed_id)
+        item = await one.add_item(feed_ids[0], "x")
+        assert item is not None
+        for chat_id in range(2, 102):
+            await one.upsert_chat(chat_id, "private")
+        await one.enqueue_deliveries([DeliveryRequest(c, item.id) for c in range(1, 102)])
+        broadcast = await one.create_broadcast("hi", 1)
+
+        async def drain(store: Store) -> tuple[list[int], list[int], list[int]]:
+            feeds, rows, targets = [], [], []
+            while batch := await store.claim_due_feeds(3, 60):
+                feeds += [f.id for f in batch]
+            while claimed := await store.claim_deliveries(7, 60):
+                rows += [d.id for d in claimed]
+            while chats := await store.claim_broadcast_batch(broadcast.id, 9, 60):
+                targets += chats
+            return feeds, rows, targets
+
+        (f1, d1, b1), (f2, d2, b2) = await asyncio.gather(drain(one), drain(two))
+        assert sorted(f1 + f2) == sorted(feed_ids)
+        assert len(d1) + len(d2) == len(set(d1) | set(d2)) == 101
+        assert sorted(b1 + b2) == list(range(1, 102))
+    finally:
+        await one.aclose()
+        await two.aclose()
