@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Connection, Integer, MetaData, text
 
 from bot.cli import main as cli_main
+from bot.errors import StoreError
 from bot.store import migrate, open_store
 from bot.store.schema import metadata
 
@@ -131,3 +132,31 @@ def test_db_cli_unreachable_database_is_one_clear_error(
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     assert cli_main(["db", "status"]) == 1
     assert "database status failed" in capsys.readouterr().err
+
+
+async def test_sqlite_file_and_folder_are_created_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "newsbot.db"
+    store = await open_store(f"sqlite+aiosqlite:///{path}")
+    try:
+        engine = store._engine  # type: ignore[attr-defined]
+        async with engine.connect() as connection:
+            mode = await connection.scalar(text("PRAGMA journal_mode"))
+            keys = await connection.scalar(text("PRAGMA foreign_keys"))
+    finally:
+        await store.aclose()
+    assert path.is_file()
+    assert (mode, keys) == ("wal", 1)
+
+
+async def test_unusable_sqlite_path_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(StoreError, match="cannot create the database folder"):
+        await open_store(f"sqlite+aiosqlite:///{blocker / 'sub' / 'newsbot.db'}")
+
+
+async def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "newsbot.db"
+    path.write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(StoreError, match="cannot open the database"):
+        await open_store(f"sqlite+aiosqlite:///{path}")

@@ -60,7 +60,11 @@ def create_engine(database_url: str) -> AsyncEngine:
         if database and database != ":memory:":
             from pathlib import Path  # noqa: PLC0415 - only the SQLite branch needs it
 
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database folder {folder}: {exc}") from None
         # One connection per process: SQLite has one writer anyway, and sharing one connection
         # avoids SQLITE_BUSY from upgrading read transactions to write.
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
