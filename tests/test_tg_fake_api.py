@@ -7,10 +7,18 @@ import time
 
 import pytest
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+)
 
 from bot.service.pacing import Limits, Pacer
 from tests.fakes import FakeTelegram, TelegramLimits
+from tests.fakes.telegram_process import RemoteFake, running_in_process
 
 
 def make_bot(tg: FakeTelegram) -> Bot:
@@ -159,7 +167,26 @@ async def test_a_sender_paced_at_29_per_second_never_trips_the_limits() -> None:
             await bot.send_message(chat_id, "x")
 
         await asyncio.gather(*(send(chat_id) for chat_id in range(1, 88)))
-    assert tg.limit_hits == 0
     times = [c.at for c in tg.sent()]
+    refused = [round(c.at - times[0], 3) for c in tg.calls_to("sendMessage") if not c.ok]
+    assert tg.limit_hits == 0, f"429s at {refused} s after the first send"
     densest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert densest >= 20, "the sender never came near the limit, so this proved nothing"
+
+
+def test_in_its_own_process_the_server_reports_counters_over_http() -> None:
+    async def main(remote: RemoteFake) -> None:
+        async with Bot(remote.token, base_url=remote.base_url) as bot:
+            await asyncio.gather(*(bot.send_message(i % 25 + 1, "same") for i in range(50)))
+            with pytest.raises(EndPointNotFound):  # an unknown method answers 404
+                await bot.do_api_request("noSuchMethod")
+
+    with running_in_process() as remote:
+        asyncio.run(main(remote))
+        stats = remote.stats()
+    assert stats["sent"] == 50
+    assert stats["chats"] == 25
+    assert stats["repeats"] == 25
+    assert stats["calls"]["sendMessage"] == {"200": 50}
+    assert stats["calls"]["noSuchMethod"] == {"404": 1}
+    assert stats["limit_hits"] == 0

@@ -1,0 +1,199 @@
+"""The fake Bot API server's state: chats, members, updates, files, failure rules, the call log.
+
+`BotAPI` (the methods) and `FakeTelegram` (lifecycle, injection, assertions) build on it. One
+lock guards it all, so tests may inject from any thread while the server runs in another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from tests.fakes import telegram_updates as tu
+from tests.fakes.telegram_protocol import (
+    DEFAULT_TOKEN,
+    JSON,
+    SEND_METHODS,
+    Call,
+    Flood,
+    Rule,
+    StoredFile,
+    TelegramLimits,
+    document_json,
+)
+
+
+class TelegramState:
+    """Everything the fake remembers; see `FakeTelegram` for how tests use it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        bot_username: str = "newsbot_test_bot",
+        limits: TelegramLimits | None = None,
+        record: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.bot_user: JSON = {
+            "id": int(token.split(":", maxsplit=1)[0]),
+            "is_bot": True,
+            "first_name": "Newsbot",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self.record = record
+        # What the flood limits and recorded call times are measured on (tests may freeze it).
+        self.clock = clock
+        self.calls: list[Call] = []
+        self.rules: list[Rule] = []
+        self.latency = 0.0
+        self.method_latency: dict[str, float] = {}
+        self.unsupported: set[str] = set()
+        self.limit_hits = 0
+        self._counts: Counter[tuple[str, int]] = Counter()
+        self._deliveries: Counter[tuple[int | str | None, str]] = Counter()
+        self.webhook: JSON | None = None
+        self._flood = Flood(limits) if limits else None
+        self._lock = threading.Lock()
+        self._updates: list[JSON] = []
+        self._update_ids = itertools.count(1)
+        self._confirmed = 0
+        self._chats: dict[int | str, JSON] = {}
+        self._members: dict[tuple[int, int], JSON] = {}
+        self._message_ids: dict[int | str, itertools.count[int]] = {}
+        self._messages: dict[tuple[int | str, int], JSON] = {}
+        self._files: dict[str, StoredFile] = {}
+        self._file_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._open_callbacks: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._new_update: asyncio.Event | None = None
+        self._pusher: asyncio.Task[None] | None = None
+        self.port = 0
+
+    # ---------------------------------------------------------------- failure rules
+
+    def fail(
+        self,
+        code: int,
+        description: str,
+        *,
+        method: str | None = None,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+        parameters: JSON | None = None,
+    ) -> Rule:
+        """Answer matching calls with this error (`times` times, or for ever)."""
+        rule = Rule(code, description, method, chat_id, times, parameters)
+        with self._lock:
+            self.rules.append(rule)
+        return rule
+
+    def block(self, chat_id: int) -> Rule:
+        """The user blocked the bot: every call for this chat gets 403."""
+        return self.fail(403, "Forbidden: bot was blocked by the user", chat_id=chat_id)
+
+    def chat_not_found(self, chat_id: int | str) -> Rule:
+        """This chat does not exist (400)."""
+        return self.fail(400, "Bad Request: chat not found", chat_id=chat_id)
+
+    def retry_after(
+        self, seconds: int, *, times: int = 1, method: str | None = None, chat_id: int | None = None
+    ) -> Rule:
+        """Flood control: 429 with `retry_after` for the next `times` matching calls."""
+        return self.fail(
+            429,
+            f"Too Many Requests: retry after {seconds}",
+            method=method,
+            chat_id=chat_id,
+            times=times,
+            parameters={"retry_after": seconds},
+        )
+
+    def migrate(self, chat_id: int, new_chat_id: int) -> Rule:
+        """The group became a supergroup: calls for the old id carry migrate_to_chat_id."""
+        self.add_chat({"id": new_chat_id, "type": "supergroup", "title": f"Group {new_chat_id}"})
+        return self.fail(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            chat_id=chat_id,
+            parameters={"migrate_to_chat_id": new_chat_id},
+        )
+
+    # ---------------------------------------------------------------- chats and members
+
+    def add_chat(self, chat: JSON) -> JSON:
+        """Register a chat object (id, type, title/username...) for results and getChat."""
+        with self._lock:
+            self._chats[chat["id"]] = chat
+            if chat.get("username"):
+                self._chats["@" + chat["username"]] = chat
+        return chat
+
+    def set_member(self, chat_id: int, user_id: int, status: str, **rights: bool) -> None:
+        """What getChatMember answers for this user (the bot's own id included)."""
+        who = self.bot_user if user_id == self.bot_user["id"] else tu.user(user_id)
+        with self._lock:
+            self._members[(chat_id, user_id)] = tu.member(who, status, **rights)
+
+    def chat(self, chat_id: int | str) -> JSON:
+        """The registered chat, or a plausible one inferred from the id."""
+        with self._lock:
+            known = self._chats.get(chat_id)
+        return known if known is not None else tu.chat_for_id(chat_id)
+
+    # ---------------------------------------------------------------- injecting updates
+
+    def push_update(self, update: JSON) -> JSON:
+        """Queue a raw update (an update_id is assigned) for getUpdates or the webhook."""
+        with self._lock:
+            update = {"update_id": next(self._update_ids), **update}
+            self._updates.append(update)
+        if self._loop is not None and self._new_update is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+        return update
+
+    def _next_message_id(self, chat_id: int | str) -> int:
+        with self._lock:
+            counter = self._message_ids.setdefault(chat_id, itertools.count(1))
+            return next(counter)
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._counts[(call.method, call.status)] += 1
+            if call.ok and call.method in SEND_METHODS:
+                self._deliveries[(call.chat_id, call.text)] += 1
+            if self.record:
+                self.calls.append(call)
+
+    def stats(self) -> JSON:
+        """Counts that need no call log: calls by method and status, successful sends, flood
+        429s, and repeats (the same text sent to the same chat more than once)."""
+        with self._lock:
+            calls: dict[str, dict[str, int]] = {}
+            for (method, status), count in self._counts.items():
+                calls.setdefault(method, {})[str(status)] = count
+            sent = sum(self._deliveries.values())
+            repeats = sum(n - 1 for n in self._deliveries.values() if n > 1)
+            return {
+                "calls": calls,
+                "sent": sent,
+                "chats": len({chat for chat, _ in self._deliveries}),
+                "repeats": repeats,
+                "limit_hits": self.limit_hits,
+            }
+
+    def _store_file(self, content: bytes, name: str, mime_type: str) -> JSON:
+        number = next(self._file_ids)
+        stored = StoredFile(f"FILE{number:06d}", f"U{number:06d}", name, mime_type, content)
+        with self._lock:
+            self._files[stored.file_id] = stored
+        return document_json(stored)
