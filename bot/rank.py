@@ -26,6 +26,9 @@ MAX_POINT_CHARS = 220
 _MIN_POINT_CHARS = 60  # a trimmed point keeps at least this much before its clause boundary
 _MIN_WORDS = 5
 _POSITION_DECAY = 0.03
+# Position weight e^(-0.03 · 400) ≈ 6e-6: later sentences cannot win, so a huge text's ranking
+# stops at the paragraph that brings this many candidates (bounded work per summary).
+_MAX_CANDIDATES = 400
 _CENTRALITY_WEIGHT = 1.0
 _REDUNDANCY = 0.3  # similarity to a chosen point above which a candidate repeats it
 _BACKGROUND_WEIGHT = 0.2
@@ -134,6 +137,8 @@ def _candidates(paragraphs: Sequence[Paragraph], *, lower_case: bool) -> list[_C
             raw.append(scored)
             if _is_complete(sentence, lower_case=lower_case):
                 usable.append(scored)
+        if len(usable) >= _MAX_CANDIDATES:
+            break
     if not usable:  # no proper sentence: fall back to whatever fragments there are
         usable = [(text, w) for text, w in raw if len(text.split()) >= 2]
     counts = [Counter(map(_stem, _TOKEN.findall(text.lower()))) for text, _ in usable]
