@@ -591,3 +591,10 @@ async def test_two_instances_claim_disjoint_work_at_the_same_time(store_url: str
     finally:
         await one.aclose()
         await two.aclose()
+
+
+async def test_subscribing_an_unknown_chat_is_a_store_error(store: Store) -> None:
+    feed = await store.get_or_create_feed("https://a.org/rss")
+    with pytest.raises(StoreError, match="refused by the database"):
+        await store.subscribe(404, feed.id)
+    assert await store.count_subscriptions(404) == 0

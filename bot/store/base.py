@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.errors import StoreError
+
+
+def _store_error(exc: SQLAlchemyError) -> StoreError:
+    if isinstance(exc, IntegrityError):
+        # e.g. subscribing a chat that was never upserted: a caller's mistake, said plainly.
+        return StoreError(f"refused by the database: {exc.orig}")
+    return StoreError(f"database error: {str(exc).splitlines()[0]}")
 
 
 class SQLBase:
@@ -26,6 +38,24 @@ class SQLBase:
     @property
     def dialect(self) -> str:
         return self._dialect
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction; database failures surface as `StoreError`, callers' own errors as is."""
+        try:
+            async with self._engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(exc) from exc
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads, with the same error mapping as `_begin`."""
+        try:
+            async with self._engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(exc) from exc
 
     @staticmethod
     def _now(now: datetime | None) -> datetime:

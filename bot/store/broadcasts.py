@@ -38,7 +38,7 @@ class BroadcastsMixin(SQLBase):
     async def create_broadcast(
         self, text: str, author_id: int, include_groups: bool = False
     ) -> Broadcast:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             broadcast_id = (
                 await connection.execute(
                     broadcasts.insert()
@@ -58,7 +58,7 @@ class BroadcastsMixin(SQLBase):
         return created
 
     async def materialise_broadcast(self, broadcast_id: int) -> int:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             include_groups = (
                 await connection.execute(
                     select(broadcasts.c.include_groups).where(broadcasts.c.id == broadcast_id)
@@ -105,7 +105,7 @@ class BroadcastsMixin(SQLBase):
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(_TARGET.chat_id)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return sorted((await connection.scalars(statement)).all())
 
     async def mark_broadcast_delivery(
@@ -124,7 +124,7 @@ class BroadcastsMixin(SQLBase):
             "error": error[:1000] if error else None,
             "now": self._now(None),
         }
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await self._fast_commit(connection)
             await connection.execute(_MARK_TARGET, params)
 
@@ -133,7 +133,7 @@ class BroadcastsMixin(SQLBase):
         return found[0] if found else None
 
     async def set_broadcast_status(self, broadcast_id: int, status: BroadcastStatus) -> None:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(
                 update(broadcasts).where(broadcasts.c.id == broadcast_id).values(status=status)
             )
@@ -147,7 +147,7 @@ class BroadcastsMixin(SQLBase):
             .where(_TARGET.broadcast_id.in_(select(broadcasts.c.id).where(condition)))
             .group_by(_TARGET.broadcast_id, _TARGET.state)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             rows = (
                 await connection.execute(
                     select(broadcasts).where(condition).order_by(broadcasts.c.id)
@@ -180,5 +180,5 @@ class BroadcastsMixin(SQLBase):
         )
         if not every_claim:
             statement = statement.where(_TARGET.lease_until < now)
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return int((await connection.execute(statement)).rowcount)

@@ -109,12 +109,12 @@ class ChatsMixin(SQLBase):
             .on_conflict_do_update(index_elements=[chats.c.id], set_=changes)
             .returning(*chats.c)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             row = (await connection.execute(statement)).one()
         return _chat(row)
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(select(chats).where(chats.c.id == chat_id))).first()
         return None if row is None else _chat(row)
 
@@ -126,7 +126,7 @@ class ChatsMixin(SQLBase):
             "digest_time": settings.digest_time,
             "timezone": settings.timezone,
         }
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(update(chats).where(chats.c.id == chat_id).values(values))
             await connection.execute(
                 update(deliveries)
@@ -135,7 +135,7 @@ class ChatsMixin(SQLBase):
             )
 
     async def set_chat_active(self, chat_id: int, active: bool) -> None:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(
                 update(chats).where(chats.c.id == chat_id).values(active=active)
             )
@@ -154,7 +154,7 @@ class ChatsMixin(SQLBase):
                 )
 
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             old = (await connection.execute(select(chats).where(chats.c.id == old_id))).first()
             if old is None:
                 return
@@ -178,7 +178,7 @@ class ChatsMixin(SQLBase):
             await connection.execute(delete(chats).where(chats.c.id == old_id))
 
     async def forget_chat(self, chat_id: int) -> None:
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             # Foreign keys cascade to subscriptions, routes and the chat's ledger rows.
             await connection.execute(delete(chats).where(chats.c.id == chat_id))
 
@@ -189,12 +189,12 @@ class ChatsMixin(SQLBase):
             .where(chats.c.active.is_(True), chats.c.kind.in_(kinds))
             .order_by(chats.c.id)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return list((await connection.scalars(query)).all())
 
     async def digest_chats(self) -> list[Chat]:
         query = select(chats).where(chats.c.active.is_(True), chats.c.delivery_mode == "digest")
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_chat(row) for row in await connection.execute(query)]
 
     # --- subscriptions -----------------------------------------------------------------------
@@ -212,7 +212,7 @@ class ChatsMixin(SQLBase):
             )
             .on_conflict_do_nothing(index_elements=["chat_id", "feed_id"])
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             created = (await connection.execute(statement)).rowcount == 1
             if not created:
                 await connection.execute(
@@ -226,7 +226,7 @@ class ChatsMixin(SQLBase):
         statement = delete(subscriptions).where(
             subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).rowcount > 0
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
@@ -236,7 +236,7 @@ class ChatsMixin(SQLBase):
             .where(subscriptions.c.chat_id == chat_id)
             .order_by(subscriptions.c.created_at, subscriptions.c.feed_id)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             rows = await connection.execute(query)
             return [
                 Subscription(
@@ -260,12 +260,12 @@ class ChatsMixin(SQLBase):
             .where(subscriptions.c.chat_id == chat_id, subscriptions.c.feed_id == feed_id)
             .values(include=list(include), exclude=list(exclude))
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).rowcount > 0
 
     async def count_subscriptions(self, chat_id: int) -> int:
         query = select(func.count()).where(subscriptions.c.chat_id == chat_id)
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return int((await connection.scalar(query)) or 0)
 
     async def subscribers(self, feed_id: int) -> list[Subscriber]:
@@ -284,7 +284,7 @@ class ChatsMixin(SQLBase):
             .order_by(subscriptions.c.chat_id)
         )
         shared: dict[tuple[Any, ...], ChatSettings] = {}
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             rows = await connection.execute(query)
             return [
                 Subscriber(
@@ -321,21 +321,21 @@ class ChatsMixin(SQLBase):
             )
             .on_conflict_do_update(index_elements=["chat_id", "feed_id"], set_=values)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(statement)
 
     async def remove_routes(self, chat_id: int, feed_ids: Sequence[int] | None = None) -> int:
         statement = delete(channel_routes).where(channel_routes.c.chat_id == chat_id)
         if feed_ids is not None:
             statement = statement.where(channel_routes.c.feed_id.in_(feed_ids))
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).rowcount
 
     async def list_routes(self, chat_id: int | None = None) -> list[ChannelRoute]:
         query = select(channel_routes).order_by(channel_routes.c.chat_id, channel_routes.c.feed_id)
         if chat_id is not None:
             query = query.where(channel_routes.c.chat_id == chat_id)
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_route(row) for row in await connection.execute(query)]
 
     async def routes_for_feed(self, feed_id: int) -> list[ChannelRoute]:
@@ -345,7 +345,7 @@ class ChatsMixin(SQLBase):
             .where(channel_routes.c.feed_id == feed_id, channel_routes.c.active.is_(True))
             .order_by(channel_routes.c.chat_id)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_route(row) for row in await connection.execute(query)]
 
     async def deactivate_routes(self, chat_id: int) -> int:
@@ -354,5 +354,5 @@ class ChatsMixin(SQLBase):
             .where(channel_routes.c.chat_id == chat_id, channel_routes.c.active.is_(True))
             .values(active=False)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).rowcount

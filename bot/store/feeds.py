@@ -76,7 +76,7 @@ class FeedsMixin(SQLBase):
         statement = insert.on_conflict_do_update(
             index_elements=["url"], set_=changes or {"url": insert.excluded.url}
         ).returning(*feeds.c)
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return _feed((await connection.execute(statement)).one())
 
     async def get_feed(self, feed_id: int) -> StoredFeed | None:
@@ -86,7 +86,7 @@ class FeedsMixin(SQLBase):
         return await self._one_feed(feeds.c.url == url)
 
     async def _one_feed(self, condition: Any) -> StoredFeed | None:
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(select(feeds).where(condition))).first()
         return None if row is None else _feed(row)
 
@@ -94,7 +94,7 @@ class FeedsMixin(SQLBase):
         query = select(feeds).order_by(feeds.c.id)
         if source_ids is not None:
             query = query.where(feeds.c.source_id.in_(source_ids))
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_feed(row) for row in await connection.execute(query)]
 
     async def claim_due_feeds(
@@ -123,7 +123,7 @@ class FeedsMixin(SQLBase):
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(*feeds.c)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             rows = (await connection.execute(statement)).all()
         return sorted((_feed(row) for row in rows), key=lambda f: f.id)
 
@@ -142,7 +142,7 @@ class FeedsMixin(SQLBase):
         }
         if title is not None:
             values["title"] = title
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(update(feeds).where(feeds.c.id == feed_id).values(values))
 
     async def failing_feeds(self, min_failures: int = 1) -> list[StoredFeed]:
@@ -151,7 +151,7 @@ class FeedsMixin(SQLBase):
             .where(feeds.c.consecutive_failures >= min_failures)
             .order_by(desc(feeds.c.consecutive_failures), feeds.c.id)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_feed(row) for row in await connection.execute(query)]
 
     # --- items -------------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class FeedsMixin(SQLBase):
             .on_conflict_do_nothing(index_elements=["feed_id", "identity"])
             .returning(*items.c)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             row = (await connection.execute(statement)).first()
         return None if row is None else _item(row)
 
@@ -206,7 +206,7 @@ class FeedsMixin(SQLBase):
         )
         if exclude_feed_id is not None:
             query = query.where(items.c.feed_id != exclude_feed_id)
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(query)).first()
         return None if row is None else _item(row)
 
@@ -218,14 +218,14 @@ class FeedsMixin(SQLBase):
         if not item_ids:
             return []
         query = select(items).where(items.c.id.in_(list(item_ids)))
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_item(row) for row in await connection.execute(query)]
 
     async def set_item_summary(self, item_id: int, summary: Summary) -> None:
         statement = (
             update(items).where(items.c.id == item_id).values(summary=_summary_json(summary))
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(statement)
 
     async def latest_items(self, feed_ids: Sequence[int], limit: int) -> list[Item]:
@@ -237,13 +237,13 @@ class FeedsMixin(SQLBase):
             .order_by(desc(items.c.first_seen), desc(items.c.id))
             .limit(limit)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_item(row) for row in await connection.execute(query)]
 
     async def _release_feeds(self, now: datetime, every_claim: bool) -> int:
         statement = update(feeds).where(feeds.c.lease_until.is_not(None))
         if not every_claim:
             statement = statement.where(feeds.c.lease_until < now)
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             result = await connection.execute(statement.values(lease_owner=None, lease_until=None))
             return int(result.rowcount)

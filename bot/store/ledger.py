@@ -64,7 +64,7 @@ class LedgerMixin(SQLBase):
             .returning(deliveries.c.id)
         )
         added = 0
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             for start in range(0, len(requests), _ENQUEUE_CHUNK):
                 chunk = requests[start : start + _ENQUEUE_CHUNK]
                 # Inactive chats get nothing; digest chats' rows wait for their digest.
@@ -123,7 +123,7 @@ class LedgerMixin(SQLBase):
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
             .returning(*deliveries.c)
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             rows = (await connection.execute(statement)).all()
         return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
 
@@ -139,7 +139,7 @@ class LedgerMixin(SQLBase):
             return
         now = self._now(now)
         params = [{"delivery_id": d, "message": m, "now": now} for d, m in sent]
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await self._fast_commit(connection)
             # One row: a plain execute; asyncpg's executemany costs milliseconds more.
             await connection.execute(_MARK_SENT, params[0] if len(params) == 1 else params)
@@ -164,7 +164,7 @@ class LedgerMixin(SQLBase):
                 updated_at=self._now(now),
             )
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(statement)
 
     async def mark_skipped(self, delivery_id: int, reason: str) -> None:
@@ -179,7 +179,7 @@ class LedgerMixin(SQLBase):
                 updated_at=self._now(None),
             )
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(statement)
 
     async def pending_deliveries(self, chat_id: int) -> list[Delivery]:
@@ -188,14 +188,14 @@ class LedgerMixin(SQLBase):
             .where(deliveries.c.chat_id == chat_id, _PENDING)
             .order_by(deliveries.c.id)
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return [_delivery(row) for row in await connection.execute(query)]
 
     async def get_delivery(self, chat_id: int, item_id: int) -> Delivery | None:
         query = select(deliveries).where(
             deliveries.c.chat_id == chat_id, deliveries.c.item_id == item_id
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(query)).first()
         return None if row is None else _delivery(row)
 
@@ -208,5 +208,5 @@ class LedgerMixin(SQLBase):
         )
         if not every_claim:
             statement = statement.where(deliveries.c.lease_until < now)
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).rowcount

@@ -43,7 +43,7 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
         await self._engine.dispose()
 
     async def ping(self) -> bool:
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             return (await connection.scalar(select(1))) == 1
 
     async def recover(self, now: datetime | None = None) -> int:
@@ -66,14 +66,14 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
             set_={"owner": insert.excluded.owner, "expires_at": insert.excluded.expires_at},
             where=(leader_leases.c.owner == self.instance_id) | (leader_leases.c.expires_at < now),
         ).returning(leader_leases.c.owner)
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             return (await connection.execute(statement)).first() is not None
 
     async def release_leadership(self, name: str) -> None:
         statement = delete(leader_leases).where(
             leader_leases.c.name == name, leader_leases.c.owner == self.instance_id
         )
-        async with self._engine.begin() as connection:
+        async with self._begin() as connection:
             await connection.execute(statement)
 
     async def prune(self, older_than: datetime, batch_size: int = 1000) -> int:
@@ -82,7 +82,7 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
             while True:
                 batch = select(table.c.id).where(column < older_than).limit(batch_size)
                 statement = delete(table).where(table.c.id.in_(batch.scalar_subquery()))
-                async with self._engine.begin() as connection:
+                async with self._begin() as connection:
                     count = (await connection.execute(statement)).rowcount
                 removed += count
                 if count < batch_size:
@@ -113,7 +113,7 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
             ).label("sent_today"),
             count(deliveries, deliveries.c.state == "pending").label("pending"),
         )
-        async with self._engine.connect() as connection:
+        async with self._connect() as connection:
             row = (await connection.execute(query)).one()
         return StoreStats(
             chats=row.chats,
