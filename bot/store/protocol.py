@@ -6,7 +6,8 @@ whose lease expired are claimed again, so a crashed instance's work is re-driven
 instance by design) `recover()` at start releases every claim at once.
 
 Times are timezone-aware UTC. Methods that take `now` use the current time when it is None;
-tests pass it to control leases and windows.
+tests pass it to control leases and windows. Database failures (unreachable, constraint
+refused — e.g. subscribing a chat never upserted) raise `bot.errors.StoreError`.
 """
 
 from __future__ import annotations
