@@ -98,3 +98,17 @@ async def test_run_serves_until_stopped(tmp_path: Path) -> None:
         assert "Hi!" in answer.text
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def test_newsbot_run_in_webhook_mode_requires_the_secret_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(config.TOKEN_ENV, "123:abc")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    path = tmp_path / "newsbot.yaml"
+    path.write_text(
+        "telegram:\n  mode: webhook\n  webhook:\n    url: https://bot.example/telegram\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "--config", str(path)]) == 1
+    assert "TELEGRAM_WEBHOOK_SECRET" in capsys.readouterr().err

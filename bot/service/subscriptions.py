@@ -57,7 +57,8 @@ class Subscribed:
 
 
 def looks_like_url(text: str) -> bool:
-    """An http(s) URL or a bare host name such as `example.org/news`."""
+    """A URL with a scheme, or a bare host name such as `example.org/news` (`<…>` allowed)."""
+    text = text.strip().strip("<>")
     return bool(_SCHEME.match(text)) or bool(_BARE_HOST.match(text))
 
 
