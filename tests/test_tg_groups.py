@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
 from tests.feed_server import FakeSite, Story
-from tests.tg_app import ask, subscriber_bot
+from tests.tg_app import answer_to, ask, subscriber_bot
 from tests.tg_harness import eventually, store_of
 
 GROUP = -100777
@@ -83,3 +83,25 @@ async def test_unknown_commands_in_groups_are_answered_only_when_addressed_to_th
         assert "I don't know /nope" in answer.text
         await asyncio.sleep(0.3)  # updates run concurrently: give a wrong answer time to show
         assert len([c for c in tg.calls_for(GROUP) if c.method == "sendMessage"]) == 1
+
+
+async def test_subscribing_inside_a_forum_topic_keeps_the_topic(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("city", Story("park", "Park reopens"))
+    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    forum = -100888
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        tg.add_chat({"id": forum, "type": "supergroup", "title": "Forum", "is_forum": True})
+        tg.set_member(forum, ADMIN_USER, "administrator")
+        topic = {"message_thread_id": 77, "is_topic_message": True}
+        answer = await answer_to(
+            tg,
+            forum,
+            lambda: tg.send_message(forum, "/subscribe city", user_id=ADMIN_USER, extra=topic),
+        )
+        assert "Following <b>City News</b>" in answer.text
+        assert answer.params["message_thread_id"] == 77
+        [subscription] = await store_of(app).list_subscriptions(forum)
+        assert subscription.thread_id == 77
