@@ -11,6 +11,7 @@
     │   └── NotAllowedError        the user may not do that here (group non-admin)
     ├── FetchError             the web did not give us what we asked for
     │   ├── UnsafeURLError         scheme or address refused by URL safety
+    │   ├── HostNotFoundError      the host name does not resolve
     │   ├── HTTPStatusError        a final non-success status (carries the status code)
     │   │   └── RateLimitedError       429/503 with Retry-After (carries retry_after seconds)
     │   ├── ContentTypeError       not a feed / not a page
@@ -58,6 +59,12 @@ class UnsafeURLError(FetchError):
     """The URL's scheme or resolved address is not allowed."""
 
     reason = "unsafe_url"
+
+
+class HostNotFoundError(FetchError):
+    """The host name does not resolve."""
+
+    reason = "dns"
 
 
 class HTTPStatusError(FetchError):

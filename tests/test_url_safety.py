@@ -13,9 +13,9 @@ import ipaddress
 import pytest
 
 from bot.config import FetchSettings
-from bot.errors import UnsafeURLError
+from bot.errors import HostNotFoundError, UnsafeURLError
 from bot.feeds.fetch import Fetcher
-from bot.feeds.safety import HostNotFoundError, system_resolver
+from bot.feeds.safety import system_resolver
 from tests import feedserver
 from tests.feedserver import RawServer
 

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 import httpcore
 import httpx
 
-from bot.errors import FetchError, UnsafeURLError
+from bot.errors import HostNotFoundError, UnsafeURLError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # (host, port) -> the addresses the host resolves to, as strings.
@@ -36,12 +36,6 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 _allow_private: ContextVar[bool] = ContextVar("newsbot_allow_private", default=False)
-
-
-class HostNotFoundError(FetchError):
-    """The host name does not resolve."""
-
-    reason = "dns"
 
 
 @contextlib.contextmanager
