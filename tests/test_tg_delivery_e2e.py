@@ -1,5 +1,6 @@
 """The whole path over HTTP: a user subscribes with a button, the feed gains an item, the user
-receives exactly one post with its headline, source and key points."""
+receives exactly one post with its headline, source and key points (and nothing its keyword
+filter excludes)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ async def test_subscriber_receives_a_new_item_exactly_once(
             return len(await store.latest_items([feed.id], 5)) if feed else 0
 
         await eventually(stored_items, lambda n: n > 0, timeout=20)  # first poll: the baseline
+        assert "-ferry" in (await ask(tg, USER, "/filter harbour -ferry")).text
+        site.publish("harbour", Story("fares", "Ferry fares rise again", topic="ferry"))
         site.publish("harbour", Story("flood-plan", "Council approves flood defence plan"))
         [post] = await tg.wait_for(
             lambda c: c.method == "sendMessage" and c.chat_id == USER and "flood" in c.text,
@@ -45,4 +48,9 @@ async def test_subscriber_receives_a_new_item_exactly_once(
         assert "City News" in post.text, post.text
         await asyncio.sleep(6)  # one more poll and delivery tick: still exactly one post
         assert len([c for c in tg.sent(USER) if "flood" in c.text]) == 1
-        assert not [c for c in tg.sent(USER) if "ferry" in c.text]
+        assert not [c for c in tg.sent(USER) if "Old ferry" in c.text]  # back catalogue
+        assert not [c for c in tg.sent(USER) if "Ferry fares" in c.text]  # filtered out
+        feed = await store.get_feed_by_url(source["url"])
+        assert feed is not None
+        titles = {item.title for item in await store.latest_items([feed.id], 10)}
+        assert "Ferry fares rise again" in titles  # it was polled; the filter kept it away
