@@ -142,3 +142,9 @@ def test_metadata_without_any_hints_uses_the_host() -> None:
     html += "</head><body><p>" + "Words of a story that goes on. " * 20 + "</p></body></html>"
     assert extract_article(html, "https://www.news.example/a").site_name == "news.example"
     assert extract_article(html).site_name == "news.example"
+
+
+def test_bytes_without_any_declared_charset_are_detected() -> None:
+    text = "Новый мост через реку открыли во вторник после трёх лет строительства. " * 6
+    html = f"<html><body><article><p>{text}</p></article></body></html>".encode("windows-1251")
+    assert extract_article(html).text.startswith("Новый мост через реку открыли")

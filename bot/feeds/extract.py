@@ -17,6 +17,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from bot.clean import clean_text
+from bot.feeds.charset import decode_text
 from bot.feeds.language import guess_language
 from bot.feeds.pagemeta import PageMeta, host_name, read_meta
 from bot.model import Article, Entry
@@ -30,6 +31,8 @@ MIN_ARTICLE_CHARS = 400
 
 def extract_article(html: str | bytes, url: str | None = None) -> Article:
     """Extract the main text and metadata of an HTML page; empty text when there is none."""
+    if isinstance(html, bytes):
+        html = decode_text(html)  # the same charset rules as fetched pages
     try:
         tree = load_html(html)
     except (ValueError, TypeError, lxml.etree.LxmlError):
