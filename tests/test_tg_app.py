@@ -4,11 +4,17 @@ and `newsbot run`."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from bot import config
 from bot.cli import main
@@ -112,3 +118,29 @@ def test_newsbot_run_in_webhook_mode_requires_the_secret_token(
     )
     assert main(["run", "--config", str(path)]) == 1
     assert "TELEGRAM_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """The real command in a child process: it answers /start, logs no token, exits 0."""
+    with FakeTelegram().in_thread() as tg:
+        path = tmp_path / "newsbot.yaml"
+        path.write_text(yaml.safe_dump(bot_config(tg, tmp_path)), encoding="utf-8")
+        env = {**os.environ, config.TOKEN_ENV: tg.token}
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(path)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            tg.send_message(USER, "/start")
+            deadline = time.monotonic() + 30
+            while not tg.sent(USER) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "Hi!" in tg.sent(USER)[0].text
+        finally:
+            child.send_signal(signal.SIGTERM)
+            _, log = child.communicate(timeout=30)
+    assert child.returncode == 0, log
+    assert tg.token not in log
+    assert tg.token.split(":")[1] not in log

@@ -144,6 +144,12 @@ async def running(
         else:
             await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
         await application.start()
+        log.info(
+            "bot @%s is answering by %s with %d catalogue sources",
+            application.bot.username,
+            settings.telegram.mode,
+            len(settings.sources),
+        )
         try:
             yield application
         finally:
