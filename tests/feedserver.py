@@ -42,11 +42,11 @@ def respond(body: bytes = b"", status: int = 200, headers: dict[str, str] | None
     return handler
 
 
-def stall(seconds: float = 30.0) -> Handler:
+def stall(seconds: float = 30.0, content_type: str = "text/html") -> Handler:
     """Headers, then silence."""
 
     def handler(request: Request, conn: socket.socket) -> None:
-        conn.sendall(head(200, {"Content-Type": "text/html", "Content-Length": "100000"}))
+        conn.sendall(head(200, {"Content-Type": content_type, "Content-Length": "100000"}))
         time.sleep(seconds)
 
     return handler

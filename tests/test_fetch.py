@@ -21,6 +21,7 @@ from bot.errors import (
     BodyTooLargeError,
     ContentTypeError,
     ExtractionError,
+    FetchError,
     FetchTimeoutError,
     HTTPStatusError,
     ParseError,
@@ -396,3 +397,30 @@ async def test_page_without_article_text_is_an_extraction_error(httpserver: HTTP
     async with Fetcher(local()) as fetcher:
         with pytest.raises(ExtractionError, match="no article text"):
             await fetcher.fetch_page(httpserver.url_for("/empty"))
+
+
+async def test_a_timeout_is_retried_and_then_succeeds(raw: RawServer) -> None:
+    answers = iter(
+        [feedserver.stall(2.0, RSS), feedserver.respond(GUARDIAN, headers={"Content-Type": RSS})]
+    )
+
+    def first_stalls_then_answers(request: feedserver.Request, conn) -> None:
+        next(answers)(request, conn)
+
+    raw.routes["/feed"] = first_stalls_then_answers
+    sleeps = Sleeps()
+    async with Fetcher(local(read_timeout=0.3, retries=1), sleep=sleeps) as fetcher:
+        response = await fetcher.fetch_feed(raw.url("/feed"))
+    assert response.feed is not None
+    assert len(raw.requests) == 2
+    assert len(sleeps.delays) == 1
+
+
+async def test_a_refused_connection_is_not_retried(raw: RawServer) -> None:
+    port = raw.port
+    raw.stop()
+    sleeps = Sleeps()
+    async with Fetcher(local(retries=3), sleep=sleeps) as fetcher:
+        with pytest.raises(FetchError, match="connection failed"):
+            await fetcher.fetch_feed(f"http://127.0.0.1:{port}/feed")
+    assert sleeps.delays == []
