@@ -175,14 +175,18 @@ class Fetcher:
         linked = discover.feed_links(self.page_text(fetched), fetched.url)
         if linked:
             return linked
-        found: list[str] = []
-        for candidate in discover.common_feed_urls(fetched.url):
-            try:
-                response = await self.fetch_feed(candidate, trusted=trusted)
-            except NewsbotError:
-                continue
-            if response.feed is not None and response.feed.entries:
-                found.append(response.url)
+        probes = await asyncio.gather(
+            *(self.fetch_feed(c, trusted=trusted) for c in discover.common_feed_urls(fetched.url)),
+            return_exceptions=True,
+        )
+        for probe in probes:
+            if isinstance(probe, BaseException) and not isinstance(probe, NewsbotError):
+                raise probe
+        found = [
+            probe.url
+            for probe in probes
+            if isinstance(probe, FeedResponse) and probe.feed is not None and probe.feed.entries
+        ]
         return list(dict.fromkeys(found))
 
     @staticmethod
