@@ -15,7 +15,8 @@ from bot.feeds.extract import article_from_entry
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.model import Entry, Feed, Summary
-from bot.summarize import ExtractiveSummarizer
+from bot.summarize import Summarizer
+from bot.summarizers import build_summarizer
 
 # Feed files larger than this are refused: no feed is 50 MB.
 MAX_FEED_BYTES = 50 * 1024 * 1024
@@ -54,11 +55,11 @@ def read_feed(name: str) -> Feed:
     return parse_feed(path.read_bytes(), url=None)
 
 
-async def summarise(entry: Entry, feed: Feed) -> Summary | None:
+async def summarise(summarizer: Summarizer, entry: Entry, feed: Feed) -> Summary | None:
     """A short summary of the entry's own text, or None when it carries none."""
     article = article_from_entry(entry, feed.title)
     try:
-        return await ExtractiveSummarizer().summarize(article, max_points=SUMMARY_POINTS)
+        return await summarizer.summarize(article, max_points=SUMMARY_POINTS)
     except NewsbotError:
         return None
 
@@ -99,10 +100,12 @@ def as_json(entry: Entry, summary: Summary | None) -> dict[str, Any]:
     }
 
 
-async def summarise_all(feed: Feed, limit: int) -> list[tuple[Entry, Summary | None]]:
-    """The feed's first `limit` entries, each with its summary."""
-    entries = feed.entries[:limit]
-    return [(entry, await summarise(entry, feed)) for entry in entries]
+async def summarise_all(
+    feed: Feed, limit: int, settings: config.Settings
+) -> list[tuple[Entry, Summary | None]]:
+    """The feed's first `limit` entries, each with its summary (the configured backend)."""
+    summarizer = build_summarizer(settings)
+    return [(entry, await summarise(summarizer, entry, feed)) for entry in feed.entries[:limit]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         feed = asyncio.run(fetch_feed(args.source, settings))
     else:
         feed = read_feed(args.source)
-    rows = asyncio.run(summarise_all(feed, args.limit))
+    rows = asyncio.run(summarise_all(feed, args.limit, settings))
     if args.format == "json":
         document = {
             "title": feed.title,
