@@ -20,6 +20,9 @@ from bot.service.pacing import Limits, Pacer
 from tests.fakes import FakeTelegram, TelegramLimits
 from tests.fakes.telegram_process import RemoteFake, running_in_process
 
+# PTB warns about its own RetryAfter.retry_after type change whenever it builds the exception.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 
 def make_bot(tg: FakeTelegram) -> Bot:
     return Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
