@@ -36,6 +36,7 @@ _COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\)|[Cc]opyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})"
 )
 _SOURCE_END = re.compile(r"\s*(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*$")
+_QUOTE_BEFORE = re.compile(r"[”\"»’'][,.]?\s*$")
 _LEAD_CHARS = 1500  # attribution of the story itself comes in its first few sentences
 # Capitalised words that open a sentence but name nobody: pronouns, generic nouns, "how".
 _NOT_NAMES = frozenset(
@@ -89,8 +90,9 @@ def source_from_text(paragraphs: Iterable[str]) -> str | None:
     for paragraph in paragraphs:
         lead, budget = paragraph[:budget], budget - len(paragraph)
         for pattern in (_DATELINE, _REPORTED, _ACCORDING):
-            match = pattern.search(lead)
-            if match and _plausible_name(match.group("name")):
+            for match in pattern.finditer(lead):
+                if _closes_quote(lead, match.start()) or not _plausible_name(match.group("name")):
+                    continue
                 return _tidy(match.group("name"))
         if budget <= 0:
             break
@@ -132,6 +134,11 @@ def _plausible_name(name: str) -> bool:
     if len(words) > 1 and words[0].lower() == "the":
         words = words[1:]
     return words[0].lower() not in _NOT_NAMES and len(name) <= 60
+
+
+def _closes_quote(text: str, start: int) -> bool:
+    """True for '… ," Kowalczyk wrote': a person attributed a quote, not a source a story."""
+    return _QUOTE_BEFORE.search(text, 0, start) is not None
 
 
 def _tidy(name: str) -> str:

@@ -62,6 +62,10 @@ def test_source_line_gives_the_name_without_the_rest():
         ("Die Regierung plant Steuersenkungen, laut Handelsblatt.", "Handelsblatt"),
         ("Як повідомляє Суспільне, обстріл тривав дві години.", "Суспільне"),
         ("According to the sources, the lawmakers insisted on sanctions.", None),
+        # A person attributed a quote: that names a speaker, not who reported the story.
+        ("“We want the project to survive either of us being ill,” Kowalczyk wrote.", None),
+        ('"We are ready," Politico reported, citing two officials.', None),
+        ("“It is over,” she said. The minister resigned, Reuters reported.", "Reuters"),
     ],
 )
 def test_source_in_the_story_text(paragraph, expected):
