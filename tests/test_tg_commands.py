@@ -9,14 +9,13 @@ from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
 from tests.feed_server import FakeSite, Story
-from tests.tg_app import USER, answers, ask, subscriber_bot
+from tests.tg_app import USER, answers, ask, city_news, subscriber_bot
 
 
 async def test_each_command_with_bad_arguments_gets_a_helpful_reply(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("bridge", "Bridge reopens"))
+    _site, sources = city_news(httpserver, Story("bridge", "Bridge reopens"))
     httpserver.expect_request("/plain.html").respond_with_data(
         "<html><head><title>No feeds</title></head><body><p>Hi</p></body></html>",
         content_type="text/html",
@@ -24,7 +23,6 @@ async def test_each_command_with_bad_arguments_gets_a_helpful_reply(
     httpserver.expect_request("/image.png").respond_with_data(b"\x89PNG", content_type="image/png")
     httpserver.expect_request("/gone.html").respond_with_data("gone", status=404)
     missing = httpserver.url_for("/gone.html")
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
     table = [
         ("/subscribe", "Usage: /subscribe"),
         ("/subscribe a b", "Usage: /subscribe"),

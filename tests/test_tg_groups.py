@@ -8,8 +8,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
-from tests.tg_app import answer_to, ask, subscriber_bot
+from tests.tg_app import answer_to, ask, city_news, subscriber_bot
 from tests.tg_harness import eventually, store_of
 
 GROUP = -100777
@@ -20,9 +19,7 @@ MEMBER = 32
 async def test_group_non_admin_is_refused_and_admin_may_subscribe(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("park", "Park reopens"))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    _site, sources = city_news(httpserver)
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         tg.add_chat({"id": GROUP, "type": "supergroup", "title": "Neighbours"})
         tg.set_member(GROUP, ADMIN_USER, "administrator")
@@ -56,9 +53,7 @@ async def test_group_non_admin_is_refused_and_admin_may_subscribe(
 async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("park", "Park reopens"))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    _site, sources = city_news(httpserver)
     old_group, new_group = -4321, -1004321
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         tg.set_member(old_group, ADMIN_USER, "creator")
@@ -88,9 +83,7 @@ async def test_unknown_commands_in_groups_are_answered_only_when_addressed_to_th
 async def test_subscribing_inside_a_forum_topic_keeps_the_topic(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("park", "Park reopens"))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    _site, sources = city_news(httpserver)
     forum = -100888
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         tg.add_chat({"id": forum, "type": "supergroup", "title": "Forum", "is_forum": True})

@@ -9,9 +9,9 @@ from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
 from tests.fakes.openai_api import FakeOpenAI, json_reply
-from tests.feed_server import FakeSite, Story
+from tests.feed_server import Story
 from tests.llm_fixtures import BRIDGE_TEXT, BRIDGE_TITLE, GOOD_ANSWER
-from tests.tg_app import USER, answers, ask, subscriber_bot
+from tests.tg_app import USER, answers, ask, city_news, subscriber_bot
 from tests.tg_harness import eventually, store_of
 
 GROUP = -100500
@@ -20,8 +20,7 @@ GROUP = -100500
 async def test_a_bare_link_in_a_private_chat_gets_a_summary(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("tram", "New tram line opens downtown", topic="tram"))
+    site, _ = city_news(httpserver, Story("tram", "New tram line opens downtown", topic="tram"))
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
         answer = await ask(tg, USER, f"Look at this {site.page_url('tram')} please")
         assert answer.ok
@@ -36,8 +35,7 @@ async def test_a_bare_link_in_a_private_chat_gets_a_summary(
 async def test_links_in_groups_are_not_summarised_unless_asked(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("tram", "New tram line opens downtown", topic="tram"))
+    site, _ = city_news(httpserver, Story("tram", "New tram line opens downtown", topic="tram"))
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
         tg.send_message(GROUP, f"see {site.page_url('tram')}", user_id=USER)
         await asyncio.sleep(0.5)
@@ -49,10 +47,9 @@ async def test_links_in_groups_are_not_summarised_unless_asked(
 async def test_latest_fetches_a_source_now_and_respects_the_count(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    for slug, title in (("a", "Alpha story"), ("b", "Beta story"), ("c", "Gamma story")):
-        site.publish("city", Story(slug, title))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    site, sources = city_news(
+        httpserver, Story("a", "Alpha story"), Story("b", "Beta story"), Story("c", "Gamma story")
+    )
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         answer = await ask(tg, USER, "/latest city 2")
         assert answer.text.startswith("<b>Gamma story</b>")

@@ -8,8 +8,7 @@ from pytest_httpserver import HTTPServer
 
 from bot.model import ChatSettings
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
-from tests.tg_app import USER, ask, subscriber_bot
+from tests.tg_app import USER, ask, city_news, subscriber_bot
 from tests.tg_harness import store_of
 
 
@@ -36,9 +35,7 @@ async def test_settings_change_by_arguments_and_buttons(tmp_path: Path) -> None:
 async def test_stop_unsubscribes_everything_and_forgets_the_chat(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("park", "Park reopens"))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    _site, sources = city_news(httpserver)
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         await ask(tg, USER, "/subscribe city")
         await ask(tg, USER, "/settings points 2")
@@ -51,9 +48,7 @@ async def test_stop_unsubscribes_everything_and_forgets_the_chat(
 async def test_private_addresses_are_refused_for_user_urls_but_catalogue_sources_work(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    site = FakeSite(httpserver)
-    site.publish("city", Story("park", "Park reopens"))
-    sources = [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
+    site, sources = city_news(httpserver)
     async with (
         FakeTelegram() as tg,
         subscriber_bot(

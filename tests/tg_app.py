@@ -8,13 +8,24 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_httpserver import HTTPServer
+
 from bot.tg.app import App
 from tests.fakes import Call, FakeTelegram
+from tests.feed_server import FakeSite, Story
 from tests.tg_harness import bot_config, running_bot
 
 USER = 1001
 # Methods by which the bot answers in a chat.
 ANSWERS = frozenset({"sendMessage", "sendDocument", "editMessageText"})
+
+
+def city_news(httpserver: HTTPServer, *stories: Story) -> tuple[FakeSite, list[dict[str, str]]]:
+    """A site with one feed, "city", and the catalogue entry `city` ("City News") for it."""
+    site = FakeSite(httpserver)
+    for story in stories or (Story("park", "Park reopens"),):
+        site.publish("city", story)
+    return site, [{"id": "city", "name": "City News", "url": site.feed_url("city")}]
 
 
 @contextlib.asynccontextmanager

@@ -33,6 +33,7 @@ from tests.fakes.telegram_methods import STATS_PATH, BotAPI
 from tests.fakes.telegram_protocol import (
     DEFAULT_TOKEN,
     JSON,
+    BotAPIAddress,
     Call,
     Rule,
     TelegramError,
@@ -52,39 +53,18 @@ __all__ = [
 ]
 
 
-class FakeTelegram(BotAPI):
+class FakeTelegram(BotAPI, BotAPIAddress):
     """The server: lifecycle, injecting updates, reading the record; see the module docstring."""
 
-    def __init__(
-        self,
-        *,
-        token: str = DEFAULT_TOKEN,
-        bot_username: str = "newsbot_test_bot",
-        limits: TelegramLimits | None = None,
-        record: bool = True,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(
-            token=token, bot_username=bot_username, limits=limits, record=record, clock=clock
-        )
-        self._http = LoopbackHTTPServer(self._route)
+    _http: LoopbackHTTPServer | None = None
 
     # ---------------------------------------------------------------- lifecycle
-
-    @property
-    def base_url(self) -> str:
-        """Value for `telegram.base_url` / `Bot(base_url=...)`."""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """Value for `telegram.base_file_url` / `Bot(base_file_url=...)`."""
-        return f"http://127.0.0.1:{self.port}/file/bot"
 
     async def start(self, port: int = 0) -> None:
         """Listen on a loopback port (ephemeral by default) in the running loop."""
         self._loop = asyncio.get_running_loop()
         self._new_update = asyncio.Event()
+        self._http = LoopbackHTTPServer(self._route)
         await self._http.start(port)
         self.port = self._http.port
 
@@ -92,7 +72,8 @@ class FakeTelegram(BotAPI):
         """Close the listener and every open connection (hanging long polls included)."""
         if self._pusher:
             self._pusher.cancel()
-        await self._http.stop()
+        if self._http is not None:
+            await self._http.stop()
 
     async def __aenter__(self) -> FakeTelegram:
         await self.start()

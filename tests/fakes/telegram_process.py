@@ -20,24 +20,17 @@ from typing import Any
 import httpx
 
 from tests.fakes.telegram_api import DEFAULT_TOKEN, STATS_PATH, FakeTelegram, TelegramLimits
+from tests.fakes.telegram_protocol import BotAPIAddress
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
-class RemoteFake:
+class RemoteFake(BotAPIAddress):
     """A fake Bot API server running in a child process."""
 
     port: int
     token: str = DEFAULT_TOKEN
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/file/bot"
 
     def stats(self) -> dict[str, Any]:
         """`FakeTelegram.stats()` of the child: calls, sent, chats, repeats, limit_hits."""

@@ -39,6 +39,22 @@ TRUE_METHODS = frozenset(
 )  # fmt: skip
 
 
+class BotAPIAddress:
+    """Where a fake server listens, as the bot's `base_url` / `base_file_url` settings."""
+
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """Value for `telegram.base_url` / `Bot(base_url=...)`."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Value for `telegram.base_file_url` / `Bot(base_file_url=...)`."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+
 class TelegramError(Exception):
     """An error answer: HTTP status = error_code, body as the Bot API sends it."""
 
