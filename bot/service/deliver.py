@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import metrics
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 BATCH = 200
 CONCURRENCY = 16
 LEASE_SECONDS = 120.0
+# Stop sending a claimed batch once this fraction of its lease has passed.
+LEASE_SAFETY = 0.8
 # A transient failure is retried after RETRY_BASE * 2**attempts, up to MAX_ATTEMPTS attempts.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
@@ -111,6 +114,9 @@ class Deliverer:
         return report
 
     async def _deliver_batch(self, rows: list[Delivery], report: DeliveryReport) -> None:
+        # Stop before the claim lapses (a group at 20/min can hold many rows): the rest are
+        # claimed again after their lease, never sent by two instances at once.
+        deadline = monotonic() + self._lease * LEASE_SAFETY
         items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
         by_chat: dict[int, list[Delivery]] = defaultdict(list)
         for row in rows:
@@ -119,16 +125,22 @@ class Deliverer:
 
         async def one_chat(chat_rows: list[Delivery]) -> None:
             async with limit:
-                await self._deliver_chat(chat_rows, items, report)
+                await self._deliver_chat(chat_rows, items, report, deadline)
 
         await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
 
     async def _deliver_chat(
-        self, rows: list[Delivery], items: dict[int, Item], report: DeliveryReport
+        self,
+        rows: list[Delivery],
+        items: dict[int, Item],
+        report: DeliveryReport,
+        deadline: float,
     ) -> None:
         chat_id = rows[0].chat_id
         try:
             for position, row in enumerate(rows):
+                if monotonic() > deadline:
+                    return
                 item = items.get(row.item_id)
                 if item is None or item.summary is None:
                     await self._skip(row, "item has no summary", report)
