@@ -35,6 +35,8 @@ _BACKGROUND_WEIGHT = 0.2
 _OLD_CONTEXT_WEIGHT = 0.6
 _QUOTE_WEIGHT = 0.8
 _QUOTES = "\"'“‘«„"
+# Double quotation marks of any style, and the PTB-tokenised ones (`` and '') of lower-cased text.
+_QUOTE_MARK = re.compile(r"[\"“”„«»]|``|''")
 _stem = itemgetter(slice(None, 6))  # a six-character prefix: a stemmer for any language
 _TOKEN = re.compile(r"[^\W\d_]{3,}")
 _CLAUSE_END = re.compile(
@@ -180,6 +182,8 @@ def _is_complete(sentence: str, *, lower_case: bool) -> bool:
     """A whole sentence: enough words, final punctuation, a capital start in cased text."""
     if len(sentence.split()) < _MIN_WORDS or not _ENDS_SENTENCE.search(sentence):
         return False
+    if len(_QUOTE_MARK.findall(sentence)) % 2:
+        return False  # starts or ends inside a quotation: a fragment of a longer quote
     first = sentence.lstrip("\"'“‘«„([—–- ")[:1]
     return lower_case or first.isupper() or first.isdigit()
 

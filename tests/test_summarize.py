@@ -263,3 +263,20 @@ def test_summariser_modules_import_only_stdlib_and_the_pure_core(module):
             names = [node.module]
         for name in names:
             assert name in allowed or name.split(".")[0] in sys.stdlib_module_names, name
+
+
+def test_key_points_never_start_or_end_inside_a_quotation():
+    """A two-sentence quote yields no half-quote point such as 'We gave it a shelf,” she said.'"""
+    text = (
+        "Town library lends out seeds\n"
+        "The public library in Aller Bridge has started lending seeds to its members this month.\n"
+        "Librarian Hanne Brock said the idea came from a gardening club that meets there. "
+        "“People were already swapping seeds in envelopes after the meetings. "
+        "We simply gave it a shelf and a catalogue,” she said.\n"
+        "Members can borrow up to five packets a season and return seeds from their harvest.\n"
+        "The collection opened with 60 varieties kept in an old card-catalogue cabinet."
+    )
+    points = summarize_text(text, max_points=5).key_points
+    assert points
+    for point in points:
+        assert (point.count("“") + point.count("”")) % 2 == 0, point
