@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -123,25 +124,38 @@ async def test_group_members_and_chat_info() -> None:
         assert (await bot.get_chat(-100123)).title == "News"
 
 
-async def test_limits_mode_answers_429_past_thirty_messages_a_second() -> None:
+async def test_limits_mode_answers_429_when_sending_faster_than_telegram_allows() -> None:
     now = [100.0]
-    async with (
-        FakeTelegram(limits=TelegramLimits(), clock=lambda: now[0]) as tg,
-        make_bot(tg) as bot,
-    ):
-        results = await asyncio.gather(
-            *(bot.send_message(1000 + i, "x") for i in range(31)), return_exceptions=True
-        )
-        assert sum(isinstance(r, RetryAfter) for r in results) == 1
+    limits = TelegramLimits(per_second=30, burst=5)
+    async with FakeTelegram(limits=limits, clock=lambda: now[0]) as tg, make_bot(tg) as bot:
+        # Overall: a burst of 6 at one instant passes (5 early), the 7th waits.
+        for chat_id in range(1000, 1006):
+            await bot.send_message(chat_id, "x")
         with pytest.raises(RetryAfter):
-            await bot.send_message(5000, "x")  # a fresh chat, still inside the same second
-        assert tg.limit_hits == 2
-        now[0] += 1.05
-        await bot.send_message(1000, "later")
-        with pytest.raises(RetryAfter):
-            await bot.send_message(1000, "again")  # same chat within a second
-        assert tg.limit_hits == 3
+            await bot.send_message(1006, "x")
+        # Sustained 30 a second passes; 31 a second is refused within a second.
         now[0] += 1.0
+        for _ in range(30):
+            now[0] += 1 / 30
+            await bot.send_message(2000 + int(now[0] * 1000), "x")
+        hits_before = tg.limit_hits
+        accepted = 0
+        while tg.limit_hits == hits_before and accepted < 36:
+            now[0] += 1 / 36
+            with contextlib.suppress(RetryAfter):
+                await bot.send_message(3000 + accepted, "x")
+                accepted += 1
+        assert tg.limit_hits == hits_before + 1
+        assert accepted < 36  # refused within a second at 36 a second
+        # Per chat: one a second, a quarter of a second early at most.
+        now[0] += 10.0
+        await bot.send_message(7, "first")
+        now[0] += 0.8
+        await bot.send_message(7, "0.8 s later: within the tolerance")
+        now[0] += 0.5
+        with pytest.raises(RetryAfter):
+            await bot.send_message(7, "two a second is too many")
+        # Groups: 20 a minute.
         for _ in range(20):
             now[0] += 1.0
             await bot.send_message(-100200, "to a group")

@@ -67,10 +67,19 @@ class TelegramError(Exception):
 
 @dataclass(frozen=True)
 class TelegramLimits:
-    """Telegram's flood limits for sending methods; breaking one earns a 429."""
+    """Telegram's flood limits for sending methods; breaking one earns a 429.
 
-    per_second: int = 30
+    Rates are enforced like a leaky bucket (GCRA): sustained faster than `per_second` overall or
+    one message per `per_chat_interval` to a chat is refused, while the arrival jitter of a
+    correctly paced sender is absorbed — up to `burst` messages early overall and
+    `per_chat_tolerance` seconds early per chat, which is about what Telegram tolerates.
+    Groups get at most `group_per_minute` messages in any 60 seconds.
+    """
+
+    per_second: float = 30.0
+    burst: int = 5
     per_chat_interval: float = 1.0
+    per_chat_tolerance: float = 0.25
     group_per_minute: int = 20
 
 
@@ -143,20 +152,22 @@ class StoredFile:
 @dataclass
 class Flood:
     limits: TelegramLimits
-    window: deque[float] = field(default_factory=deque)
-    last_by_chat: dict[int | str, float] = field(default_factory=dict)
+    # Theoretical arrival time of the next message (GCRA), overall and per chat.
+    next_overall: float = float("-inf")
+    next_by_chat: dict[int | str, float] = field(default_factory=dict)
     group_windows: dict[int | str, deque[float]] = field(default_factory=dict)
 
     def check(self, chat_id: int | str | None, now: float) -> float | None:
         """Seconds to wait if this send breaks a limit, else None (and the send is counted)."""
-        while self.window and self.window[0] <= now - 1.0:
-            self.window.popleft()
-        if len(self.window) >= self.limits.per_second:
-            return 1.0
+        interval = 1.0 / self.limits.per_second
+        overall = max(self.next_overall, now)
+        if overall - now > self.limits.burst * interval:
+            return overall - now - self.limits.burst * interval
+        chat_due: float | None = None
         if chat_id is not None:
-            last = self.last_by_chat.get(chat_id)
-            if last is not None and now - last < self.limits.per_chat_interval:
-                return self.limits.per_chat_interval - (now - last)
+            chat_due = max(self.next_by_chat.get(chat_id, now), now)
+            if chat_due - now > self.limits.per_chat_tolerance:
+                return chat_due - now - self.limits.per_chat_tolerance
             if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
                 group = self.group_windows.setdefault(chat_id, deque())
                 while group and group[0] <= now - 60.0:
@@ -164,8 +175,8 @@ class Flood:
                 if len(group) >= self.limits.group_per_minute:
                     return 60.0 - (now - group[0])
                 group.append(now)
-            self.last_by_chat[chat_id] = now
-        self.window.append(now)
+            self.next_by_chat[chat_id] = chat_due + self.limits.per_chat_interval
+        self.next_overall = overall + interval
         return None
 
 
