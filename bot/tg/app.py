@@ -35,6 +35,8 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 # Connections to the Bot API shared by handlers, jobs and broadcasts (sends overlap up to this).
 CONNECTION_POOL = 128
+# Seconds a request may wait for a free connection when every one is busy (broadcasts).
+POOL_TIMEOUT = 30.0
 # Seconds a getUpdates long poll waits on the server before returning empty.
 POLL_TIMEOUT = 10
 COMMANDS = (
@@ -92,7 +94,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=preview))
         .concurrent_updates(True)
         .connection_pool_size(CONNECTION_POOL)
-        .pool_timeout(30)
+        .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
         .post_shutdown(close_services)
         .build()
