@@ -128,6 +128,7 @@ def test_newsbot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
         env = {**os.environ, config.TOKEN_ENV: tg.token}
         child = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(path)],
+            cwd=Path(__file__).resolve().parent.parent,
             env=env,
             stderr=subprocess.PIPE,
             text=True,
