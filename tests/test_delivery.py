@@ -34,6 +34,15 @@ class World:
     poller: Poller
     alerts: list[str]
 
+    async def city_feed(self, *chat_ids: int) -> tuple[str, int]:
+        """The "city" feed with one old story, followed by `chat_ids`; (URL, feed id)."""
+        self.site.publish("city", Story("old", "Old"))
+        url = self.site.feed_url("city")
+        feed = await self.store.get_or_create_feed(url)
+        for chat_id in chat_ids:
+            await subscribe(self.store, chat_id, url)
+        return url, feed.id
+
     async def poll(self, feed_url: str) -> None:
         """Poll one feed now, whatever its schedule."""
         feed = await self.store.get_feed_by_url(feed_url)
@@ -115,10 +124,7 @@ async def test_keyword_filters_and_forum_threads_are_honoured(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        feed_id = await subscribe(w.store, 201, url)
-        await subscribe(w.store, 202, url)
+        url, feed_id = await w.city_feed(201, 202)
         await subscribe(w.store, -1009, url, thread_id=42)
         await w.store.set_filters(201, feed_id, ["tram"], [])
         await w.store.set_filters(202, feed_id, [], ["tram"])
@@ -173,9 +179,7 @@ async def test_an_unavailable_page_falls_back_to_the_feed_excerpt(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        await subscribe(w.store, 401, url)
+        url, _ = await w.city_feed(401)
         await w.poll(url)
         w.site.publish("city", Story("gone", "Budget vote delayed", "budget", page=False))
         await w.poll(url)
@@ -190,9 +194,7 @@ async def test_a_blocked_chat_is_deactivated_and_a_kicked_channel_loses_its_rout
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        feed_id = await subscribe(w.store, 501, url)
+        url, feed_id = await w.city_feed(501)
         await w.store.upsert_chat(CHANNEL, "channel")
         await w.store.add_routes(CHANNEL, [feed_id])
         await w.poll(url)
@@ -216,10 +218,7 @@ async def test_429_and_a_transient_error_delay_but_never_duplicate(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        await subscribe(w.store, 601, url)
-        await subscribe(w.store, 602, url)
+        url, _ = await w.city_feed(601, 602)
         await w.poll(url)
         w.tg.retry_after(1, times=1, chat_id=601)
         w.tg.fail(500, "Internal Server Error", chat_id=602, times=1)
@@ -241,9 +240,7 @@ async def test_a_failing_feed_is_reported_to_the_operator_once(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        await subscribe(w.store, 701, url)
+        url, _ = await w.city_feed(701)
         w.site.broken.add("city")
         for _ in range(ALERT_AFTER_FAILURES + 4):
             await w.poll(url)
@@ -259,9 +256,7 @@ async def test_a_digest_packs_pending_posts_into_few_messages_at_its_time(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     async with world(tmp_path, httpserver) as w:
-        w.site.publish("city", Story("old", "Old"))
-        url = w.site.feed_url("city")
-        await subscribe(w.store, 801, url)
+        url, _ = await w.city_feed(801)
         chat = await w.store.get_chat(801)
         assert chat is not None
         now = datetime.now(UTC)
