@@ -8,11 +8,13 @@ they can check the prompt, the `response_format` and the Authorization header.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.fakes.http_server import LoopbackHTTPServer, Response
+from tests.fakes.http_server import Request as HTTPRequest
 
 JSON = dict[str, Any]
 
@@ -77,9 +79,12 @@ class FakeOpenAI:
     requests: list[Request] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    port: int = 0
-    _server: asyncio.Server | None = None
-    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    _http: LoopbackHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (0 before it starts)."""
+        return self._http.port if self._http else 0
 
     @property
     def base_url(self) -> str:
@@ -91,53 +96,27 @@ class FakeOpenAI:
         self.replies.extend(replies)
 
     async def __aenter__(self) -> FakeOpenAI:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._http = LoopbackHTTPServer(self._answer)
+        await self._http.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        with contextlib.suppress(Exception):
-            await self._server.wait_closed()
+        assert self._http is not None
+        await self._http.stop()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
+    async def _answer(self, request: HTTPRequest) -> Response:
+        body = json.loads(request.body) if request.body else {}
+        self.requests.append(Request(request.path, request.headers, body))
+        reply = self._next(request.path, body)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                request_line, *lines = head.decode("latin-1").split("\r\n")
-                _, path, _ = request_line.split(" ", 2)
-                headers = {}
-                for line in lines:
-                    if ":" in line:
-                        name, value = line.split(":", 1)
-                        headers[name.strip().lower()] = value.strip()
-                raw = await reader.readexactly(int(headers.get("content-length", "0")))
-                body = json.loads(raw) if raw else {}
-                self.requests.append(Request(path, headers, body))
-                reply = self._next(path, body)
-                self.in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self.in_flight)
-                try:
-                    await asyncio.sleep(reply.delay)
-                finally:
-                    self.in_flight -= 1
-                if reply.drop:
-                    break
-                writer.write(
-                    f"HTTP/1.1 {reply.status} X\r\nContent-Type: {reply.content_type}\r\n"
-                    f"Content-Length: {len(reply.body)}\r\n\r\n".encode("latin-1")
-                    + reply.body
-                )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            await asyncio.sleep(reply.delay)
         finally:
-            self._writers.discard(writer)
-            writer.close()
+            self.in_flight -= 1
+        if reply.drop:
+            raise ConnectionAbortedError("scripted drop")  # the server closes the connection
+        return reply.status, reply.content_type, reply.body
 
     def _next(self, path: str, body: JSON) -> Reply:
         if path != "/v1/chat/completions":
