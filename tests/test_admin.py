@@ -163,3 +163,49 @@ async def test_channel_add_checks_posting_rights_and_removal_deactivates(tmp_pat
             chat = await store.get_chat(CHANNEL)
             assert chat is not None
             assert not chat.active
+
+
+async def test_a_reply_broadcast_can_include_groups(tmp_path: Path) -> None:
+    async with FakeTelegram() as tg, running_bot(bot_config(tg, tmp_path)) as app:
+        store = store_of(app)
+        await store.upsert_chat(21, "private")
+        await store.upsert_chat(-100321, "supergroup")
+        await store.upsert_chat(-322, "group")
+        original = tg.send_message(ADMIN, "Maintenance tonight at 22:00")
+        await tg.wait_sent(ADMIN)  # the bot's hint for plain text
+        tg.send_message(ADMIN, "/broadcast", reply_to=original)
+        calls = await tg.wait_for(lambda c: "Send it?" in c.text and c.ok)
+        keyboard = calls[0].result["reply_markup"]["inline_keyboard"]
+        labels = [row[0]["text"] for row in keyboard]
+        assert labels == ["Send to 2 private chats", "Send to 4 chats incl. groups", "Cancel"]
+        tg.press_button(calls[0].result, keyboard[1][0]["callback_data"], user_id=ADMIN)
+        await tg.wait_for(lambda c: "Broadcast finished" in c.text, timeout=20)
+
+        per_chat = sends_per_chat(tg, "Maintenance tonight")
+        assert {21, -100321, -322} <= set(per_chat)
+        assert all(per_chat[c] == 1 for c in (21, -100321, -322))
+
+
+async def test_a_dropped_preview_sends_nothing_and_channel_remove_deletes_routes(
+    tmp_path: Path,
+) -> None:
+    sources = [{"id": "city", "name": "City News", "url": "http://127.0.0.1:9/city.xml"}]
+    async with FakeTelegram() as tg, running_bot(bot_config(tg, tmp_path, sources=sources)) as app:
+        store = store_of(app)
+        await store.upsert_chat(21, "private")
+        tg.send_message(ADMIN, "/broadcast never mind")
+        calls = await tg.wait_for(lambda c: "Send it?" in c.text and c.ok)
+        keyboard = calls[0].result["reply_markup"]["inline_keyboard"]
+        tg.press_button(calls[0].result, keyboard[-1][0]["callback_data"], user_id=ADMIN)
+        await tg.wait_for(lambda c: "Broadcast dropped" in c.text)
+        assert sends_per_chat(tg, "never mind").keys() == {ADMIN}  # only the preview
+
+        tg.add_chat({"id": CHANNEL, "type": "channel", "title": "Daily", "username": "daily"})
+        tg.set_member(CHANNEL, tg.bot_user["id"], "administrator", can_post_messages=True)
+        tg.send_message(ADMIN, "/channel add @daily city")
+        await tg.wait_for(lambda c: "now receives city" in c.text)
+        tg.send_message(ADMIN, "/channel remove @daily")
+        await tg.wait_for(lambda c: "Removed 1 route(s)" in c.text)
+        assert await store.list_routes(CHANNEL) == []
+        tg.send_message(ADMIN, "/channel frobnicate")
+        await tg.wait_for(lambda c: "Usage: /channel add" in c.text)

@@ -38,9 +38,10 @@ MEMBER_GROUP = 5
 DRAFTS_KEY = "newsbot.broadcast_drafts"
 REFUSAL = "this command is only for the bot's operators."
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+# Plain text: the error handler escapes what it quotes.
 CHANNEL_USAGE = (
-    "Usage: /channel add @channel <i>source…</i> [points=N] [hashtags] [preview] | "
-    "/channel remove @channel [<i>source…</i>] | /channel list"
+    "Usage: /channel add @channel source… [points=N] [hashtags] [preview] | "
+    "/channel remove @channel [source…] | /channel list"
 )
 
 
@@ -63,7 +64,7 @@ def _broadcast_html(update: Update) -> str:
     text = message.text_html or ""
     parts = text.split(maxsplit=1)
     if len(parts) < 2:
-        raise InputError("Usage: /broadcast <i>text</i>, or reply /broadcast to a message")
+        raise InputError("Usage: /broadcast text, or reply /broadcast to a message")
     return parts[1].strip()
 
 
@@ -261,7 +262,7 @@ async def channel(update: Update, context: Context) -> None:
 async def _list_routes(found: Services) -> str:
     routes = await found.store.list_routes()
     if not routes:
-        return "No channel routes yet. " + CHANNEL_USAGE
+        return "No channel routes yet. " + html.escape(CHANNEL_USAGE, quote=False)
     lines = ["📣 <b>Channel routes</b>"]
     for route in routes:
         chat = await found.store.get_chat(route.chat_id)
