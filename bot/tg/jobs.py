@@ -92,29 +92,38 @@ async def prune_job(context: Context) -> None:
 
 
 async def leadership_job(context: Context) -> None:
-    """Take or keep the leader lease (PostgreSQL; SQLite has one instance by design)."""
+    """Take or keep the leader lease; on becoming leader, take over the leader's duties.
+
+    On SQLite the one instance is always the leader; on PostgreSQL the store's lease decides,
+    and an instance that takes over from a dead leader resumes its broadcasts.
+    """
     store = services(context).store
     workers = workers_of(context.application)
-    if store.dialect == "sqlite":
-        workers.leader = True
+    leader = store.dialect == "sqlite" or await store.acquire_leadership(LEADER_LEASE, LEADER_TTL)
+    if leader == workers.leader:
         return
-    leader = await store.acquire_leadership(LEADER_LEASE, LEADER_TTL)
-    if leader != workers.leader:
-        log.info("this instance %s the leader", "is now" if leader else "is no longer")
+    log.info("this instance %s the leader", "is now" if leader else "is no longer")
     workers.leader = leader
+    if leader:
+        await install_config_channels(context)
+        await resume_broadcasts(context)
 
 
 async def startup_job(context: Context) -> None:
-    """Re-drive stale claims, install config channel routes, resume broadcasts."""
-    found = services(context)
-    released = await found.store.recover()
+    """Re-drive stale claims, then lead if nobody else does."""
+    released = await services(context).store.recover()
     if released:
         log.info("re-driving %d delivery claims left by a previous run", released)
     await leadership_job(context)
-    if not workers_of(context.application).leader:
-        return
-    await install_config_channels(context)
+
+
+async def resume_broadcasts(context: Context) -> None:
+    """Carry on with every running broadcast this process is not already sending."""
+    found = services(context)
+    workers = workers_of(context.application)
     for unfinished in await found.store.unfinished_broadcasts():
+        if unfinished.id in workers.broadcaster.running:
+            continue
         try:
             status = await found.messenger.send(
                 unfinished.author_id, f"Resuming broadcast #{unfinished.id}…"

@@ -49,7 +49,7 @@ class Workers:
     deliverer: Deliverer
     poller: Poller
     broadcaster: Broadcaster
-    # Whether this instance holds the leader lease (always true on SQLite: one instance).
+    # Whether this instance holds the leader lease (set by the leadership job; SQLite: always).
     leader: bool = False
     # Background broadcast tasks, and the names of periodic jobs running right now.
     tasks: set[Any] = field(default_factory=set)
@@ -90,7 +90,6 @@ def workers_of(application: App) -> Workers:
         deliverer=deliverer,
         poller=poller,
         broadcaster=Broadcaster(services.store, services.messenger, pacer),
-        leader=services.store.dialect == "sqlite",
     )
     application.bot_data[WORKERS_KEY] = workers
     return workers
