@@ -108,13 +108,13 @@ async def broadcast_button(update: Update, context: Context) -> None:
     if choice == "x":
         await query.edit_message_text("Broadcast dropped.")
         return
+    status = query.message
+    if status is None:
+        return
     workers = workers_of(context.application)
     created = await workers.broadcaster.create(
         text, query.from_user.id, include_groups=choice == "g"
     )
-    status = query.message
-    if status is None:
-        return
     await query.edit_message_text(f"Broadcast #{created.id} starting: {created.remaining} chats.")
     start_broadcast(context.application, created.id, status.chat.id, status.message_id)
 
