@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "bot.cli.config",
     "bot.cli.demo",
     "bot.cli.run",
+    *("bot.cli.poll", "bot.cli.broadcast", "bot.cli.opml"),
 )
 
 

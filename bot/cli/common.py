@@ -1,0 +1,103 @@
+"""What the long-running shell commands share: the config, the store and a Telegram messenger.
+
+`newsbot poll`, `newsbot broadcast` and the OPML commands all load the same config, open the
+configured database and (poll, broadcast) talk to Telegram through the bot's own
+`TelegramMessenger`, paced by the same `Pacer` limits the running bot uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
+
+from bot import config
+from bot.errors import ConfigError, InputError, TelegramUnavailableError
+from bot.model import Chat
+from bot.service.ports import Keyboard
+from bot.store import Store, open_store
+from bot.tg.messenger import TelegramMessenger
+
+
+def add_config_argument(parser: Any) -> None:
+    """The `--config FILE` option every command here takes."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help=f"config file (default: ${config.CONFIG_PATH_ENV}, else built-ins)",
+    )
+
+
+def load_settings(path: str | None) -> config.Settings:
+    """The validated config from `path` (or $NEWSBOT_CONFIG) with environment overrides."""
+    environ = dict(os.environ)
+    return config.load(config.config_path(path, environ), environ)
+
+
+@contextlib.asynccontextmanager
+async def opened_store(settings: config.Settings) -> AsyncIterator[Store]:
+    """The configured database, migrated, closed on exit."""
+    store = await open_store(settings.database.url)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
+async def known_chat(store: Store, chat_id: int) -> Chat:
+    """The chat, or an `InputError` saying the bot has never seen it."""
+    chat = await store.get_chat(chat_id)
+    if chat is None:
+        raise InputError(
+            f"chat {chat_id} is unknown to the bot: it must start the bot (or add it) first"
+        )
+    return chat
+
+
+@contextlib.asynccontextmanager
+async def telegram_messenger(settings: config.Settings) -> AsyncIterator[TelegramMessenger]:
+    """A `TelegramMessenger` over a started PTB `Bot`; the token is checked with Telegram first."""
+    bot = Bot(
+        config.require_token(settings),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+    )
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        raise ConfigError(
+            f"telegram.token: Telegram refused the token in ${config.TOKEN_ENV}"
+        ) from None
+    except TelegramError as exc:
+        raise TelegramUnavailableError(f"cannot reach the Telegram Bot API: {exc}") from None
+    try:
+        yield TelegramMessenger(bot)
+    finally:
+        await bot.shutdown()
+
+
+class OfflineMessenger:
+    """The `Messenger` of a command told not to touch Telegram: every call is refused."""
+
+    async def send(
+        self,
+        chat_id: int,
+        html: str,
+        *,
+        thread_id: int | None = None,
+        link_preview: bool = False,
+        reply_markup: Keyboard | None = None,
+    ) -> int:
+        """Refuse: nothing is sent."""
+        raise TelegramUnavailableError("not connected to Telegram")
+
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, *, reply_markup: Keyboard | None = None
+    ) -> None:
+        """Refuse: nothing is edited."""
+        raise TelegramUnavailableError("not connected to Telegram")

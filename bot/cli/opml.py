@@ -1,0 +1,116 @@
+"""`newsbot import-opml FILE --chat ID` and `newsbot export-opml --chat ID`.
+
+Import goes through the same service as Telegram's /import (`bot.service.opml.import_opml`):
+the file is parsed defensively, every URL passes the fetcher's URL safety, sites are discovered
+to their feed, and the per-chat cap holds. The feeds are imported one at a time, each as a
+one-outline document, so the progress bar moves per feed and the cap is counted exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import add_config_argument, known_chat, load_settings, opened_store
+from bot.config import Settings
+from bot.errors import InputError
+from bot.feeds.fetch import Fetcher
+from bot.progress import Progress
+from bot.service import opml
+
+# Exit code when the import ran but some feeds could not be added (each is listed on stderr).
+SOME_FAILED = 3
+
+
+def register(subparsers: Any) -> None:
+    """Add the `import-opml` and `export-opml` commands."""
+    importer = subparsers.add_parser(
+        "import-opml", help="subscribe a chat to every feed of an OPML file"
+    )
+    importer.add_argument("file", metavar="FILE", help="the OPML file")
+    importer.add_argument("--chat", type=int, required=True, metavar="CHAT_ID")
+    add_config_argument(importer)
+    importer.set_defaults(handler=run_import)
+    exporter = subparsers.add_parser("export-opml", help="write a chat's subscriptions as OPML")
+    exporter.add_argument("--chat", type=int, required=True, metavar="CHAT_ID")
+    exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    add_config_argument(exporter)
+    exporter.set_defaults(handler=run_export)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Read the file, import it with progress, print the outcome."""
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    settings = load_settings(args.config)
+    report = asyncio.run(import_file(settings, args.chat, data))
+    for url, reason in report.failed:
+        print(f"not added: {url}: {reason}", file=sys.stderr)
+    print(
+        f"chat {args.chat}: {len(report.added)} added, {len(report.already)} already followed, "
+        f"{len(report.failed)} failed, {report.over_limit} over the limit"
+    )
+    return SOME_FAILED if report.failed else 0
+
+
+async def import_file(settings: Settings, chat_id: int, data: bytes) -> opml.ImportReport:
+    """`import_opml` feed by feed, with a progress step each; the combined report."""
+    feeds = opml.parse_opml(data)
+    added: list[str] = []
+    already: list[str] = []
+    failed: list[tuple[str, str]] = []
+    over_limit = 0
+    async with opened_store(settings) as store, Fetcher(settings.fetch) as fetcher:
+        await known_chat(store, chat_id)
+        with Progress("importing feeds", total=len(feeds)) as progress:
+            for feed in feeds:
+                one = await opml.import_opml(store, settings, fetcher, chat_id, _single(feed))
+                added += one.added
+                already += one.already
+                failed += one.failed
+                over_limit += one.over_limit
+                outcome = "added" if one.added else "already" if one.already else "not added"
+                progress.advance(note=f"{outcome}: {feed.url}")
+    return opml.ImportReport(tuple(added), tuple(already), tuple(failed), over_limit)
+
+
+def _single(feed: opml.OPMLFeed) -> bytes:
+    """A one-outline OPML document for `feed`."""
+    root = ET.Element("opml", version="2.0")
+    ET.SubElement(ET.SubElement(root, "body"), "outline", xmlUrl=feed.url, text=feed.title or "")
+    document: bytes = ET.tostring(root, encoding="utf-8")
+    return document
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the chat's subscriptions as OPML to --output or stdout."""
+    settings = load_settings(args.config)
+    document, count = asyncio.run(export_chat(settings, args.chat))
+    if args.output:
+        try:
+            Path(args.output).write_bytes(document)
+        except OSError as exc:
+            raise InputError(f"{args.output}: cannot write it ({exc.strerror})") from None
+    else:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+    print(f"chat {args.chat}: exported {count} feeds", file=sys.stderr)
+    return 0
+
+
+async def export_chat(settings: Settings, chat_id: int) -> tuple[bytes, int]:
+    """The chat's subscriptions as an OPML document, and how many it lists."""
+    async with opened_store(settings) as store:
+        chat = await known_chat(store, chat_id)
+        subscriptions = await store.list_subscriptions(chat_id)
+    title = f"newsbot subscriptions of {chat.title or f'chat {chat_id}'}"
+    return opml.export_opml(subscriptions, settings, title), len(subscriptions)

@@ -1,0 +1,168 @@
+"""`newsbot poll --once`: one poll cycle from the shell, then delivery of what it queued.
+
+Every due feed someone reads (a subscription or a channel route) is polled by the bot's own
+`Poller` against the configured database, with a progress bar per feed; then the pending posts
+go out through the real Telegram `Messenger` at the bot's pace. Without a token, or with
+`--no-deliver`, the posts stay queued for `newsbot run`. Feeds are leased exactly as the running
+bot leases them, so running this beside `newsbot run` polls nothing twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.cli.common import (
+    OfflineMessenger,
+    add_config_argument,
+    load_settings,
+    opened_store,
+    telegram_messenger,
+)
+from bot.config import Settings
+from bot.feeds.fetch import Fetcher
+from bot.logs import setup_logging
+from bot.model import StoredFeed
+from bot.progress import Progress
+from bot.service import poll
+from bot.service.deliver import Deliverer, DeliveryReport
+from bot.service.pacing import Pacer
+from bot.service.poll import FeedSource, Poller, PollReport
+from bot.service.ports import Messenger
+from bot.store import Store
+from bot.summarizers import build_summarizer
+from bot.tg.workers import limits_of
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the `poll` command."""
+    parser = subparsers.add_parser(
+        "poll", help="poll every due feed once, then send the new posts through Telegram"
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        required=True,
+        help="one cycle, then exit (`newsbot run` polls continuously)",
+    )
+    parser.add_argument(
+        "--no-deliver", action="store_true", help="only poll; leave the new posts queued"
+    )
+    add_config_argument(parser)
+    parser.set_defaults(handler=run)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleReport:
+    """What `poll --once` did; `delivery` is None when nothing was sent."""
+
+    poll: PollReport
+    delivery: DeliveryReport | None
+    why_not_delivered: str = ""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Poll once, deliver unless told (or unable) not to, print one summary line."""
+    settings = load_settings(args.config)
+    deliver = not args.no_deliver and settings.telegram.token is not None
+    token = settings.telegram.token.get_secret_value() if settings.telegram.token else None
+    setup_logging(settings.logging, secrets=(token,))
+    if args.no_deliver:
+        skipped = "delivery skipped (--no-deliver)"
+    else:
+        skipped = "delivery skipped (no TELEGRAM_BOT_TOKEN): posts stay queued"
+    report = asyncio.run(poll_once(settings, deliver=deliver, skipped=skipped))
+    print(summary_line(report))
+    return 0
+
+
+def summary_line(report: CycleReport) -> str:
+    """`N feeds polled, N new items, N failures; …delivery…`."""
+    p = report.poll
+    line = f"{p.feeds} feeds polled, {p.new_items} new items, {p.failed} failures; "
+    d = report.delivery
+    if d is None:
+        return line + report.why_not_delivered
+    return (
+        line + f"{d.sent} posts sent, {d.failed} failed, {d.retried} to retry, {d.skipped} skipped"
+    )
+
+
+async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> CycleReport:
+    """One cycle of the real services against the configured database."""
+    async with (
+        opened_store(settings) as store,
+        Fetcher(settings.fetch) as fetcher,
+        _messenger(settings, deliver) as messenger,
+        _llm_client(settings) as llm_http,
+    ):
+        deliverer = Deliverer(store, messenger, Pacer(limits_of(settings)))
+        poller = Poller(
+            store,
+            fetcher,
+            build_summarizer(settings, llm_http),
+            deliverer,
+            sources={s.id: FeedSource(s.name, s.poll_interval) for s in settings.sources},
+            max_points=settings.summarizer.max_points,
+        )
+        polled = await poll_due_with_progress(store, poller)
+        if not deliver:
+            return CycleReport(polled, None, skipped)
+        return CycleReport(polled, await deliverer.deliver_pending())
+
+
+async def poll_due_with_progress(store: Store, poller: Poller) -> PollReport:
+    """`Poller.poll_due` with one progress step per feed.
+
+    The feeds are leased in batches exactly as `poll_due` leases them, so the total grows when
+    more than one batch is due.
+    """
+    report = PollReport()
+    gate = asyncio.Semaphore(poll.CONCURRENCY)
+
+    async def one(feed: StoredFeed, progress: Progress) -> None:
+        async with gate:
+            own = PollReport(feeds=1)
+            try:
+                await poller.poll_feed(feed, own)
+            except Exception:
+                # As in `poll_due`: the lease lapses and the feed is tried next cycle.
+                own.failed += 1
+                log.exception("polling feed %d failed unexpectedly", feed.id)
+            for name in ("feeds", "failed", "new_items", "queued"):
+                setattr(report, name, getattr(report, name) + getattr(own, name))
+            progress.advance(note=("failed: " if own.failed else "") + feed.url)
+
+    with Progress("polling feeds") as progress:
+        while batch := await store.claim_due_feeds(poll.CLAIM_BATCH, poll.LEASE_SECONDS):
+            progress.set_total((progress.total or 0) + len(batch))
+            await asyncio.gather(*(one(feed, progress) for feed in batch))
+    return report
+
+
+@contextlib.asynccontextmanager
+async def _messenger(settings: Settings, deliver: bool) -> AsyncIterator[Messenger]:
+    if not deliver:
+        yield OfflineMessenger()
+        return
+    async with telegram_messenger(settings) as messenger:
+        yield messenger
+
+
+@contextlib.asynccontextmanager
+async def _llm_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
+    """One connection pool for the LLM backend, as `newsbot run` has; None for extractive."""
+    if settings.summarizer.backend != "llm":
+        yield None
+        return
+    async with httpx.AsyncClient(timeout=settings.summarizer.llm.timeout) as client:
+        yield client
