@@ -4,6 +4,7 @@ HTTP on pytest-httpserver (URL safety and feed discovery included)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ SITE = (
 def no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     monkeypatch.delenv("NEWSBOT_DATABASE_URL", raising=False)
+    # pytest-httpserver's werkzeug logs every request at INFO; stderr is the command's here.
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
 
 
 def write_config(folder: Path, *, private_ok: bool = True, cap: int = 50) -> str:

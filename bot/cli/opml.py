@@ -19,6 +19,7 @@ from bot.cli.common import add_config_argument, known_chat, load_settings, opene
 from bot.config import Settings
 from bot.errors import InputError
 from bot.feeds.fetch import Fetcher
+from bot.logs import setup_logging
 from bot.progress import Progress
 from bot.service import opml
 
@@ -52,6 +53,7 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
     settings = load_settings(args.config)
+    setup_logging(settings.logging)
     report = asyncio.run(import_file(settings, args.chat, data))
     for url, reason in report.failed:
         print(f"not added: {url}: {reason}", file=sys.stderr)
@@ -94,6 +96,7 @@ def _single(feed: opml.OPMLFeed) -> bytes:
 def run_export(args: argparse.Namespace) -> int:
     """Write the chat's subscriptions as OPML to --output or stdout."""
     settings = load_settings(args.config)
+    setup_logging(settings.logging)
     document, count = asyncio.run(export_chat(settings, args.chat))
     if args.output:
         try:
