@@ -62,16 +62,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     token = require_token(settings)
     setup_logging(settings.logging, secrets=(token,))
-    progress: list[Broadcast] = []
     try:
-        final = asyncio.run(_send(settings, args, text, progress))
+        final = asyncio.run(_send(settings, args, text))
     except KeyboardInterrupt:
-        if progress:
-            print(
-                f"broadcast #{progress[0].id} interrupted; carry on with "
-                f"`newsbot broadcast --resume {progress[0].id}`",
-                file=sys.stderr,
-            )
         return INTERRUPTED
     print(summary_line(final))
     return 0
@@ -103,7 +96,7 @@ def summary_line(report: BroadcastProgress) -> str:
 
 
 async def _send(
-    settings: Settings, args: argparse.Namespace, text: str | None, started: list[Broadcast]
+    settings: Settings, args: argparse.Namespace, text: str | None
 ) -> BroadcastProgress:
     """Create or look up the broadcast, then run it with a progress bar; the final report."""
     async with opened_store(settings) as store:
@@ -120,8 +113,16 @@ async def _send(
                 broadcast = await broadcaster.create(
                     text, author, include_groups=args.include_groups
                 )
-            started.append(broadcast)
-            return await _run_with_progress(broadcaster, broadcast)
+            try:
+                return await _run_with_progress(broadcaster, broadcast)
+            except asyncio.CancelledError:
+                # Ctrl-C: every answered target is recorded; the rest stay pending.
+                print(
+                    f"broadcast #{broadcast.id} interrupted; carry on with "
+                    f"`newsbot broadcast --resume {broadcast.id}`",
+                    file=sys.stderr,
+                )
+                raise
 
 
 async def resumable(store: Store, broadcast_id: int) -> Broadcast:
