@@ -56,7 +56,8 @@ def run_import(args: argparse.Namespace) -> int:
     setup_logging(settings.logging)
     report = asyncio.run(import_file(settings, args.chat, data))
     for url, reason in report.failed:
-        print(f"not added: {url}: {reason}", file=sys.stderr)
+        # Most reasons already name the URL ("https://…: HTTP 404").
+        print(f"not added: {reason if url in reason else f'{url}: {reason}'}", file=sys.stderr)
     print(
         f"chat {args.chat}: {len(report.added)} added, {len(report.already)} already followed, "
         f"{len(report.failed)} failed, {report.over_limit} over the limit"
