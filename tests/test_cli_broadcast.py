@@ -18,6 +18,7 @@ import yaml
 
 from bot.cli import main
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram, TelegramError
+from tests.test_broadcast_restart import KillingTelegram
 from tests.tg_harness import add_private_chats, bot_config, sends_per_chat, sqlite_store
 
 CHATS = list(range(3001, 3031))
@@ -105,27 +106,15 @@ RUNNING = (
 INTERRUPT_AT = 12
 
 
-class InterruptingTelegram(FakeTelegram):
+class InterruptingTelegram(KillingTelegram):
     """Sends SIGINT (Ctrl-C) to `victim` when the `INTERRUPT_AT`-th broadcast message arrives.
 
-    It first waits until the victim has recorded every earlier message, then refuses that
-    message and any other until `refusing` is cleared, so Telegram accepted exactly what the
-    store says was sent.
+    Like the restart test's server it first waits until the victim has recorded every earlier
+    message; then it refuses that message and any other until `refusing` is cleared, so
+    Telegram accepted exactly what the store says was sent.
     """
 
-    def __init__(self, database: Path) -> None:
-        super().__init__()
-        self.database = database
-        self.victim: subprocess.Popen[bytes] | None = None
-        self.seen = 0
-        self.refusing = False
-
-    def _recorded(self) -> int:
-        with sqlite3.connect(self.database) as db:
-            (count,) = db.execute(
-                "SELECT count(*) FROM broadcast_deliveries WHERE state = 'sent'"
-            ).fetchone()
-        return int(count)
+    refusing = False
 
     async def _call(self, method: str, params: Any, uploads: Any) -> Any:
         if method == "sendMessage" and MARK in str(params.get("text")):
@@ -140,7 +129,7 @@ class InterruptingTelegram(FakeTelegram):
                 self.refusing = True
                 self.victim.send_signal(signal.SIGINT)
                 raise TelegramError(502, "Bad Gateway")
-        return await super()._call(method, params, uploads)
+        return await FakeTelegram._call(self, method, params, uploads)
 
 
 def test_an_interrupted_broadcast_resumes_and_messages_nobody_twice(
