@@ -52,9 +52,7 @@ async def _exclusive(
 
 
 async def _poll(found: Services, workers: Workers) -> None:
-    report = await workers.poller.poll_due()
-    if report.queued:
-        await workers.deliverer.deliver_pending()
+    await workers.poller.poll_due()
 
 
 async def _deliver(found: Services, workers: Workers) -> None:
@@ -72,8 +70,9 @@ async def _prune(found: Services, workers: Workers) -> None:
 
 
 async def poll_job(context: Context) -> None:
-    """Poll every due feed and send what it brought."""
+    """Poll every due feed and send what it brought (unless a delivery pass is already on)."""
     await _exclusive(context, "poll", _poll)
+    await _exclusive(context, "deliver", _deliver)
 
 
 async def delivery_job(context: Context) -> None:
