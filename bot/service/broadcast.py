@@ -227,7 +227,7 @@ class Broadcaster:
         """Send to one target until Telegram gives a final answer, then record it."""
         target = chat_id
         attempts = 0
-        while True:
+        while broadcast_id not in self._cancelled:
             await self._pacer.acquire(target)
             try:
                 message_id = await self._messenger.send(target, html)
