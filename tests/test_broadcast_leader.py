@@ -1,0 +1,57 @@
+"""Two bot instances on one PostgreSQL database: one leads; when it dies the other takes over."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.tg.app import App
+from bot.tg.workers import workers_of
+from tests.fakes.telegram_api import FakeTelegram
+from tests.store_fixtures import truncate
+from tests.tg_harness import ADMIN, bot_config, eventually, running_bot, sends_per_chat, store_of
+
+pytest_plugins = ("tests.store_fixtures",)
+
+
+@pytest.mark.slow
+async def test_a_new_leader_resumes_the_broadcast_of_a_dead_one(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    await truncate(postgres_url)
+    chats = list(range(9001, 9101))
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
+        first_run = running_bot(raw)
+        first = await first_run.__aenter__()
+        try:
+            await eventually(lambda: _is_leader(first), bool)
+            async with running_bot(raw) as second:
+                await asyncio.sleep(1)
+                assert not workers_of(second).leader
+                store = store_of(second)
+                for chat_id in chats:
+                    await store.upsert_chat(chat_id, "private")
+                created = await store.create_broadcast("left behind", ADMIN)
+                # The leader stops without giving its lease up, as if it had died.
+                await first_run.__aexit__(None, None, None)
+                await eventually(lambda: _is_leader(second), bool, timeout=60)
+                await tg.wait_for(
+                    lambda c: c.method == "editMessageText" and "Broadcast finished" in c.text,
+                    timeout=30,
+                )
+                final = await store.get_broadcast(created.id)
+        finally:
+            if first.running:
+                await first_run.__aexit__(None, None, None)
+    assert final is not None
+    assert (final.sent, final.remaining, final.status) == (100, 0, "done")
+    per_chat = sends_per_chat(tg, "left behind")
+    assert set(per_chat) == set(chats)
+    assert set(per_chat.values()) == {1}
+
+
+async def _is_leader(app: App) -> bool:
+    return workers_of(app).leader
