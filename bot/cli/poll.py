@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,18 +28,13 @@ from bot.cli.common import (
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.logs import setup_logging
-from bot.model import StoredFeed
 from bot.progress import Progress
-from bot.service import poll
 from bot.service.deliver import Deliverer, DeliveryReport
 from bot.service.pacing import Pacer
-from bot.service.poll import FeedSource, Poller, PollReport
+from bot.service.poll import FeedOutcome, FeedSource, Poller, PollReport
 from bot.service.ports import Messenger
-from bot.store import Store
 from bot.summarizers import build_summarizer
 from bot.tg.workers import limits_of
-
-log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -114,39 +108,21 @@ async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> 
             sources={s.id: FeedSource(s.name, s.poll_interval) for s in settings.sources},
             max_points=settings.summarizer.max_points,
         )
-        polled = await poll_due_with_progress(store, poller)
+        polled = await poll_due_with_progress(poller)
         if not deliver:
             return CycleReport(polled, None, skipped)
         return CycleReport(polled, await deliverer.deliver_pending())
 
 
-async def poll_due_with_progress(store: Store, poller: Poller) -> PollReport:
-    """`Poller.poll_due` with one progress step per feed.
-
-    The feeds are leased in batches exactly as `poll_due` leases them, so the total grows when
-    more than one batch is due.
-    """
-    report = PollReport()
-    gate = asyncio.Semaphore(poll.CONCURRENCY)
-
-    async def one(feed: StoredFeed, progress: Progress) -> None:
-        async with gate:
-            own = PollReport(feeds=1)
-            try:
-                await poller.poll_feed(feed, own)
-            except Exception:
-                # As in `poll_due`: the lease lapses and the feed is tried next cycle.
-                own.failed += 1
-                log.exception("polling feed %d failed unexpectedly", feed.id)
-            for name in ("feeds", "failed", "new_items", "queued"):
-                setattr(report, name, getattr(report, name) + getattr(own, name))
-            progress.advance(note=("failed: " if own.failed else "") + feed.url)
-
+async def poll_due_with_progress(poller: Poller) -> PollReport:
+    """`Poller.poll_due` with one progress step per feed, counted against the feeds leased."""
     with Progress("polling feeds") as progress:
-        while batch := await store.claim_due_feeds(poll.CLAIM_BATCH, poll.LEASE_SECONDS):
-            progress.set_total((progress.total or 0) + len(batch))
-            await asyncio.gather(*(one(feed, progress) for feed in batch))
-    return report
+
+        def step(outcome: FeedOutcome) -> None:
+            progress.set_total(outcome.claimed)
+            progress.advance(note=("failed: " if outcome.failed else "") + outcome.feed.url)
+
+        return await poller.poll_due(on_feed=step)
 
 
 @contextlib.asynccontextmanager

@@ -64,6 +64,30 @@ class PollReport:
     new_items: int = 0
     queued: int = 0
 
+    def add(self, other: PollReport) -> None:
+        """Count another report's work into this one."""
+        self.feeds += other.feeds
+        self.failed += other.failed
+        self.new_items += other.new_items
+        self.queued += other.queued
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """How one feed of a cycle went, for progress reports.
+
+    `claimed` is how many feeds the cycle has leased so far: the running total to count
+    progress against (it grows when more than one batch is due).
+    """
+
+    feed: StoredFeed
+    failed: bool
+    new_items: int
+    claimed: int
+
+
+FeedDone = Callable[[FeedOutcome], None]
+
 
 def words(text: str) -> set[str]:
     """The distinct lower-cased words of a text."""
@@ -107,24 +131,31 @@ class Poller:
         self._alert = alert
         self._limit = asyncio.Semaphore(concurrency)
 
-    async def poll_due(self) -> PollReport:
-        """Poll every feed that is due now; one full cycle."""
+    async def poll_due(self, *, on_feed: FeedDone | None = None) -> PollReport:
+        """Poll every feed that is due now; one full cycle. `on_feed` hears of each feed."""
         report = PollReport()
+        claimed = 0
         while feeds := await self._store.claim_due_feeds(CLAIM_BATCH, LEASE_SECONDS):
-            await asyncio.gather(*(self._guarded(feed, report) for feed in feeds))
+            claimed += len(feeds)
+            await asyncio.gather(*(self._guarded(feed, report, claimed, on_feed) for feed in feeds))
         metrics.LAST_POLL_CYCLE.set_to_current_time()
         metrics.POLL_CYCLES.inc()
         return report
 
-    async def _guarded(self, feed: StoredFeed, report: PollReport) -> None:
+    async def _guarded(
+        self, feed: StoredFeed, report: PollReport, claimed: int, on_feed: FeedDone | None
+    ) -> None:
         async with self._limit:
-            report.feeds += 1
+            own = PollReport(feeds=1)
             try:
-                await self.poll_feed(feed, report)
+                await self.poll_feed(feed, own)
             except Exception:
                 # The lease lapses and the feed is tried again; one bad feed never stops a cycle.
-                report.failed += 1
+                own.failed += 1
                 log.exception("polling feed %d failed unexpectedly", feed.id)
+            report.add(own)
+            if on_feed is not None:
+                on_feed(FeedOutcome(feed, own.failed > 0, own.new_items, claimed))
 
     def _source(self, feed: StoredFeed) -> FeedSource:
         known = self._sources.get(feed.source_id or "")
