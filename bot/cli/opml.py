@@ -2,8 +2,8 @@
 
 Import goes through the same service as Telegram's /import (`bot.service.opml.import_opml`):
 the file is parsed defensively, every URL passes the fetcher's URL safety, sites are discovered
-to their feed, and the per-chat cap holds. The feeds are imported one at a time, each as a
-one-outline document, so the progress bar moves per feed and the cap is counted exactly.
+to their feed, and the per-chat cap holds. The progress bar moves as each feed's outcome is
+known (the service checks a few feeds at once, so they finish in no fixed order).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -66,32 +65,17 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 async def import_file(settings: Settings, chat_id: int, data: bytes) -> opml.ImportReport:
-    """`import_opml` feed by feed, with a progress step each; the combined report."""
+    """`import_opml` with a progress step per feed of the file."""
     feeds = opml.parse_opml(data)
-    added: list[str] = []
-    already: list[str] = []
-    failed: list[tuple[str, str]] = []
-    over_limit = 0
     async with opened_store(settings) as store, Fetcher(settings.fetch) as fetcher:
         await known_chat(store, chat_id)
         with Progress("importing feeds", total=len(feeds)) as progress:
-            for feed in feeds:
-                one = await opml.import_opml(store, settings, fetcher, chat_id, _single(feed))
-                added += one.added
-                already += one.already
-                failed += one.failed
-                over_limit += one.over_limit
-                outcome = "added" if one.added else "already" if one.already else "not added"
-                progress.advance(note=f"{outcome}: {feed.url}")
-    return opml.ImportReport(tuple(added), tuple(already), tuple(failed), over_limit)
 
+            def step(feed: opml.FeedImported) -> None:
+                shown = feed.outcome if feed.outcome in ("added", "already") else "not added"
+                progress.advance(note=f"{shown}: {feed.url}")
 
-def _single(feed: opml.OPMLFeed) -> bytes:
-    """A one-outline OPML document for `feed`."""
-    root = ET.Element("opml", version="2.0")
-    ET.SubElement(ET.SubElement(root, "body"), "outline", xmlUrl=feed.url, text=feed.title or "")
-    document: bytes = ET.tostring(root, encoding="utf-8")
-    return document
+            return await opml.import_opml(store, settings, fetcher, chat_id, data, on_feed=step)
 
 
 def run_export(args: argparse.Namespace) -> int:

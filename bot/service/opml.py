@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Literal
 
 from bot.config import Settings
 from bot.errors import FetchError, InputError, OPMLError
 from bot.feeds.fetch import Fetcher
 from bot.model import Subscription
-from bot.service.subscriptions import display_name, follow, resolve
+from bot.service.subscriptions import FeedChoice, display_name, follow, resolve
 from bot.store.protocol import Store
 
 # Largest OPML file we read, and most outlines we take from it.
@@ -48,6 +49,18 @@ class ImportReport:
     # (url, reason) for feeds that could not be added.
     failed: tuple[tuple[str, str], ...] = ()
     over_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeedImported:
+    """How one feed of an import went, for progress reports; `reason` says why it failed."""
+
+    url: str
+    outcome: Literal["added", "already", "failed", "over limit"]
+    reason: str = ""
+
+
+FeedDone = Callable[[FeedImported], None]
 
 
 def export_opml(subscriptions: Sequence[Subscription], settings: Settings, title: str) -> bytes:
@@ -94,30 +107,64 @@ def parse_opml(data: bytes) -> list[OPMLFeed]:
 
 
 async def import_opml(
-    store: Store, settings: Settings, fetcher: Fetcher, chat_id: int, data: bytes
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    chat_id: int,
+    data: bytes,
+    *,
+    on_feed: FeedDone | None = None,
 ) -> ImportReport:
-    """Subscribe the chat to every feed of an OPML file that checks out, within the cap."""
+    """Subscribe the chat to every feed of an OPML file that checks out, within the cap.
+
+    A few feeds are checked (fetched, discovered) at once, but they are subscribed in the
+    file's order, so the chat's list keeps that order. `on_feed` hears of every feed of the
+    file once, as soon as its outcome is known.
+    """
     feeds = parse_opml(data)
     current = {s.feed_url for s in await store.list_subscriptions(chat_id)}
-    room = settings.limits.max_subscriptions_per_chat - len(current)
-    already = tuple(f.url for f in feeds if f.url in current)
+    room = max(settings.limits.max_subscriptions_per_chat - len(current), 0)
+    already = [f for f in feeds if f.url in current]
     fresh = [f for f in feeds if f.url not in current]
-    over_limit = max(0, len(fresh) - max(room, 0))
-    fresh = fresh[: max(room, 0)]
+    over_limit = fresh[room:]
+    fresh = fresh[:room]
+    outcomes = [FeedImported(f.url, "already") for f in already]
+    outcomes += [FeedImported(f.url, "over limit") for f in over_limit]
+    if on_feed is not None:
+        for outcome in outcomes:
+            on_feed(outcome)
     gate = asyncio.Semaphore(IMPORT_CONCURRENCY)
 
-    async def check(feed: OPMLFeed) -> str | None:
+    async def check(feed: OPMLFeed) -> FeedChoice | str:
         async with gate:
             try:
-                choice = await resolve(settings, fetcher, feed.url)
-                await follow(store, settings, chat_id, choice)
+                return await resolve(settings, fetcher, feed.url)
             except (FetchError, InputError) as exc:
                 return str(exc)
-            return None
 
-    outcomes = await asyncio.gather(*(check(feed) for feed in fresh))
-    added = tuple(f.url for f, problem in zip(fresh, outcomes, strict=True) if problem is None)
-    failed = tuple(
-        (f.url, problem) for f, problem in zip(fresh, outcomes, strict=True) if problem is not None
+    async with asyncio.TaskGroup() as group:
+        checks = [group.create_task(check(feed)) for feed in fresh]
+        for feed, checked in zip(fresh, checks, strict=True):
+            outcome = await _subscribe(store, settings, chat_id, feed.url, await checked)
+            outcomes.append(outcome)
+            if on_feed is not None:
+                on_feed(outcome)
+    return ImportReport(
+        added=tuple(o.url for o in outcomes if o.outcome == "added"),
+        already=tuple(o.url for o in outcomes if o.outcome == "already"),
+        failed=tuple((o.url, o.reason) for o in outcomes if o.outcome == "failed"),
+        over_limit=len(over_limit),
     )
-    return ImportReport(added, already, failed, over_limit)
+
+
+async def _subscribe(
+    store: Store, settings: Settings, chat_id: int, url: str, checked: FeedChoice | str
+) -> FeedImported:
+    """Follow a checked feed; a problem found while checking or following fails it."""
+    if isinstance(checked, str):
+        return FeedImported(url, "failed", checked)
+    try:
+        await follow(store, settings, chat_id, checked)
+    except InputError as exc:
+        return FeedImported(url, "failed", str(exc))
+    return FeedImported(url, "added")
