@@ -106,10 +106,16 @@ def test_import_subscribes_the_chat_with_plain_progress_and_discovers_site_feeds
     assert lines[4] == f"not added: {site['gone']}: HTTP 404"
     assert asyncio.run(followed(tmp_path)) == [site["a"], site["b"]]
 
-    # Importing the same file again subscribes nothing twice. (The service counts the site,
-    # whose discovered feed the chat already follows, as "added": subscribing is idempotent.)
+    # Importing the same file again subscribes nothing twice: the feed and the site, whose
+    # discovered feed the chat already follows, are both "already followed".
     assert main(["import-opml", opml, "--chat", str(CHAT), "--config", config]) == 3
-    assert capsys.readouterr().out.startswith(f"chat {CHAT}: 1 added, 1 already followed, 1 failed")
+    out, err = capsys.readouterr()
+    assert out == f"chat {CHAT}: 0 added, 2 already followed, 1 failed, 0 over the limit\n"
+    assert err.splitlines()[:3] == [
+        f"importing feeds: 1/3 (33%) already: {site['a']}",
+        f"importing feeds: 2/3 (67%) already: {site['site']}",
+        f"importing feeds: 3/3 (100%) not added: {site['gone']}",
+    ]
     assert sorted(asyncio.run(followed(tmp_path))) == sorted([site["a"], site["b"]])
 
 

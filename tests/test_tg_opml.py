@@ -131,3 +131,28 @@ async def test_an_import_stops_at_the_subscription_cap_and_reports_unusable_feed
         assert "not-a-feed" in report.text
         followed = {s.feed_url for s in await store_of(app).list_subscriptions(USER)}
         assert followed == {site.feed_url("east"), site.feed_url("west")}
+
+
+async def test_importing_a_site_whose_feed_the_chat_follows_counts_as_already_followed(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    site.publish("east", Story("east-1", "east story"))
+    httpserver.expect_request("/east-site").respond_with_data(
+        '<html><head><link rel="alternate" type="application/rss+xml" '
+        f'href="{site.feed_url("east")}"></head><body>East</body></html>',
+        content_type="text/html",
+    )
+    document = (
+        f"<opml version='2.0'><body><outline text='x' xmlUrl='{httpserver.url_for('/east-site')}'/>"
+        "</body></opml>"
+    ).encode()
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path) as app:
+        await ask(tg, USER, f"/subscribe {site.feed_url('east')}")
+
+        report = await answer_to(tg, USER, lambda: tg.send_document(USER, document, "site.opml"))
+
+        assert "Imported: <b>0</b> new" in report.text
+        assert "Already followed: 1" in report.text
+        followed = [s.feed_url for s in await store_of(app).list_subscriptions(USER)]
+        assert followed == [site.feed_url("east")]

@@ -164,7 +164,8 @@ async def _subscribe(
     if isinstance(checked, str):
         return FeedImported(url, "failed", checked)
     try:
-        await follow(store, settings, chat_id, checked)
+        subscribed = await follow(store, settings, chat_id, checked)
     except InputError as exc:
         return FeedImported(url, "failed", str(exc))
-    return FeedImported(url, "added")
+    # A site whose discovered feed the chat already follows adds nothing.
+    return FeedImported(url, "added" if subscribed.created else "already")
