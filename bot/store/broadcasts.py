@@ -6,6 +6,7 @@ still pending and nobody is messaged twice (barring a crash mid-send; see docs/s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +104,29 @@ class BroadcastsMixin(SQLBase):
                 _TARGET.chat_id.in_(self._claimable(query, broadcast_deliveries)),
             )
             .values(lease_owner=self.instance_id, lease_until=self._until(now, lease_seconds))
+            .returning(_TARGET.chat_id)
+        )
+        async with self._begin() as connection:
+            return sorted((await connection.scalars(statement)).all())
+
+    async def renew_broadcast_targets(
+        self,
+        broadcast_id: int,
+        chat_ids: Sequence[int],
+        lease_seconds: float,
+        now: datetime | None = None,
+    ) -> list[int]:
+        if not chat_ids:
+            return []
+        statement = (
+            update(broadcast_deliveries)
+            .where(
+                _TARGET.broadcast_id == broadcast_id,
+                _TARGET.chat_id.in_(chat_ids),
+                _TARGET.state == "pending",
+                _TARGET.lease_owner == self.instance_id,
+            )
+            .values(lease_until=self._until(self._now(now), lease_seconds))
             .returning(_TARGET.chat_id)
         )
         async with self._begin() as connection:

@@ -3,7 +3,9 @@
 A row is `pending` until Telegram confirms (`sent`, with the message id), it is given up
 (`failed`) or deliberately not sent (`skipped`). A pending row with an unexpired lease belongs
 to the instance that claimed it; an expired lease means that instance died mid-send, so the row
-is claimed again — the only way a message can repeat.
+is claimed again — the only way a message can repeat. A sender renews its outstanding leases
+(`renew_deliveries`, one statement for the whole batch) while it works, so a slow batch keeps
+its rows.
 """
 
 from __future__ import annotations
@@ -127,6 +129,25 @@ class LedgerMixin(SQLBase):
             rows = (await connection.execute(statement)).all()
         return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
 
+    async def renew_deliveries(
+        self, delivery_ids: Sequence[int], lease_seconds: float, now: datetime | None = None
+    ) -> list[int]:
+        if not delivery_ids:
+            return []
+        now = self._now(now)
+        statement = (
+            update(deliveries)
+            .where(
+                deliveries.c.id.in_(delivery_ids),
+                _PENDING,
+                deliveries.c.lease_owner == self.instance_id,
+            )
+            .values(lease_until=self._until(now, lease_seconds))
+            .returning(deliveries.c.id)
+        )
+        async with self._begin() as connection:
+            return sorted((await connection.scalars(statement)).all())
+
     async def mark_sent(
         self, delivery_id: int, message_id: int, now: datetime | None = None
     ) -> None:
@@ -151,9 +172,10 @@ class LedgerMixin(SQLBase):
         retry_at: datetime | None = None,
         now: datetime | None = None,
     ) -> None:
+        now = self._now(now)
         statement = (
             update(deliveries)
-            .where(deliveries.c.id == delivery_id, _PENDING)
+            .where(deliveries.c.id == delivery_id, _PENDING, self._not_held_by_others(now))
             .values(
                 state="pending" if retry_at is not None else "failed",
                 attempts=deliveries.c.attempts + 1,
@@ -161,26 +183,39 @@ class LedgerMixin(SQLBase):
                 retry_at=retry_at,
                 lease_owner=None,
                 lease_until=None,
-                updated_at=self._now(now),
+                updated_at=now,
             )
         )
         async with self._begin() as connection:
             await connection.execute(statement)
 
     async def mark_skipped(self, delivery_id: int, reason: str) -> None:
+        now = self._now(None)
         statement = (
             update(deliveries)
-            .where(deliveries.c.id == delivery_id, _PENDING)
+            .where(deliveries.c.id == delivery_id, _PENDING, self._not_held_by_others(now))
             .values(
                 state="skipped",
                 last_error=reason[:1000],
                 lease_owner=None,
                 lease_until=None,
-                updated_at=self._now(None),
+                updated_at=now,
             )
         )
         async with self._begin() as connection:
             await connection.execute(statement)
+
+    def _not_held_by_others(self, now: datetime) -> Any:
+        """Rows no other instance holds a live lease on.
+
+        An instance that lost its claim must not mark a row someone else is sending: a failure
+        with a retry would release the row, and a third instance could send it again.
+        """
+        return or_(
+            deliveries.c.lease_owner.is_(None),
+            deliveries.c.lease_owner == self.instance_id,
+            deliveries.c.lease_until < now,
+        )
 
     async def pending_deliveries(self, chat_id: int) -> list[Delivery]:
         query = (

@@ -3,7 +3,9 @@
 Delivery semantics (see docs/storage.md): a delivery or broadcast row is *claimed* with a lease
 before sending and marked sent with Telegram's message id only after Telegram confirms. Claims
 whose lease expired are claimed again, so a crashed instance's work is re-driven; on SQLite (one
-instance by design) `recover()` at start releases every claim at once.
+instance by design) `recover()` at start releases every claim at once. A sender renews the leases
+of what it still has to send while it works (`renew_*`), and sends nothing whose lease it cannot
+vouch for (`bot.service.leases`).
 
 Times are timezone-aware UTC. Methods that take `now` use the current time when it is None;
 tests pass it to control leases and windows. Database failures (unreachable, constraint
@@ -237,10 +239,23 @@ class Store(Protocol):
         names the chat. Rows waiting for `retry_at` are skipped.
         """
 
+    async def renew_deliveries(
+        self, delivery_ids: Sequence[int], lease_seconds: float, now: datetime | None = None
+    ) -> list[int]:
+        """Extend this instance's leases on these rows to `now + lease_seconds`, in one statement.
+
+        Returns the ids still held: a row settled meanwhile, or claimed by another instance
+        after our lease lapsed, is left alone and missing from the answer — do not send it.
+        """
+
     async def mark_sent(
         self, delivery_id: int, message_id: int, now: datetime | None = None
     ) -> None:
-        """Telegram confirmed: record its message id. Call only after the confirmation."""
+        """Telegram confirmed: record its message id. Call only after the confirmation.
+
+        Applied whoever holds the lease: the message went out, and a sent row is never sent
+        again (should another instance have lost the row to us, it finds it gone on renewal).
+        """
 
     async def mark_sent_many(
         self, sent: Sequence[tuple[int, int]], now: datetime | None = None
@@ -254,10 +269,16 @@ class Store(Protocol):
         retry_at: datetime | None = None,
         now: datetime | None = None,
     ) -> None:
-        """Count a failed attempt; retried after `retry_at`, or failed for good when None."""
+        """Count a failed attempt; retried after `retry_at`, or failed for good when None.
+
+        Ignored for a row another instance holds a live lease on (we lost our claim to it).
+        """
 
     async def mark_skipped(self, delivery_id: int, reason: str) -> None:
-        """Not sent on purpose (filtered, duplicate story, chat gone)."""
+        """Not sent on purpose (filtered, duplicate story, chat gone).
+
+        Ignored for a row another instance holds a live lease on, like `mark_failed`.
+        """
 
     async def pending_deliveries(self, chat_id: int) -> list[Delivery]:
         """A chat's pending rows, oldest first (what a digest would contain)."""
@@ -279,6 +300,15 @@ class Store(Protocol):
         self, broadcast_id: int, limit: int, lease_seconds: float, now: datetime | None = None
     ) -> list[int]:
         """Lease up to `limit` unsent target chat ids of a running broadcast."""
+
+    async def renew_broadcast_targets(
+        self,
+        broadcast_id: int,
+        chat_ids: Sequence[int],
+        lease_seconds: float,
+        now: datetime | None = None,
+    ) -> list[int]:
+        """`renew_deliveries` for broadcast targets: the chat ids whose lease we still hold."""
 
     async def mark_broadcast_delivery(
         self,
