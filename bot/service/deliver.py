@@ -1,7 +1,10 @@
 """Send what the ledger holds: pending posts oldest first, and daily digests at HH:MM.
 
 Each ledger row is claimed (leased) before sending and marked sent with Telegram's message id
-only after Telegram confirmed, so a clean run never posts an item twice to a chat. A chat's rows
+only after Telegram confirmed, so a clean run never posts an item twice to a chat. While a batch
+is worked its leases are renewed in the background, and a row is sent only while its lease is
+known to be ours (`bot.service.leases`), so another instance never takes over a row we are
+still about to send. A chat's rows
 go out one after another (the pacer spaces them); different chats go out concurrently.
 
 What Telegram answers decides the row's fate (the mapping itself is in `bot.tg.messenger`):
@@ -19,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from time import monotonic
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +37,7 @@ from bot.errors import (
 )
 from bot.model import Chat, Delivery, Item, Summary
 from bot.render import render_digest, render_html
+from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
@@ -43,8 +48,9 @@ log = logging.getLogger(__name__)
 BATCH = 200
 CONCURRENCY = 16
 LEASE_SECONDS = 120.0
-# Stop sending a claimed batch once this fraction of its lease has passed.
-LEASE_SAFETY = 0.8
+# Start no new message of a claimed batch once this fraction of a lease has passed, so one slow
+# group cannot hold up everyone's next pass; the rest is claimed again after its lease.
+BATCH_TIME = 0.8
 # A transient failure is retried after RETRY_BASE * 2**attempts, up to MAX_ATTEMPTS attempts.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
@@ -109,14 +115,23 @@ class Deliverer:
     async def deliver_pending(self) -> DeliveryReport:
         """Send every claimable pending row (instant-mode chats), oldest first."""
         report = DeliveryReport()
-        while rows := await self._store.claim_deliveries(self._batch, self._lease):
-            await self._deliver_batch(rows, report)
-        return report
+        while True:
+            leases = self._leases()
+            claimed_at = leases.start_claim()
+            rows = await self._store.claim_deliveries(self._batch, self._lease)
+            if not rows:
+                return report
+            leases.add((row.id for row in rows), claimed_at)
+            async with leases.kept():
+                await self._deliver_batch(rows, leases, report)
 
-    async def _deliver_batch(self, rows: list[Delivery], report: DeliveryReport) -> None:
-        # Stop before the claim lapses (a group at 20/min can hold many rows): the rest are
-        # claimed again after their lease, never sent by two instances at once.
-        deadline = monotonic() + self._lease * LEASE_SAFETY
+    def _leases(self) -> Leases[int]:
+        return Leases(self._store.renew_deliveries, self._lease)
+
+    async def _deliver_batch(
+        self, rows: list[Delivery], leases: Leases[int], report: DeliveryReport
+    ) -> None:
+        deadline = monotonic() + self._lease * BATCH_TIME
         items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
         by_chat: dict[int, list[Delivery]] = defaultdict(list)
         for row in rows:
@@ -125,7 +140,7 @@ class Deliverer:
 
         async def one_chat(chat_rows: list[Delivery]) -> None:
             async with limit:
-                await self._deliver_chat(chat_rows, items, report, deadline)
+                await self._deliver_chat(chat_rows, items, leases, report, deadline)
 
         await asyncio.gather(*(one_chat(chat_rows) for chat_rows in by_chat.values()))
 
@@ -133,6 +148,7 @@ class Deliverer:
         self,
         rows: list[Delivery],
         items: dict[int, Item],
+        leases: Leases[int],
         report: DeliveryReport,
         deadline: float,
     ) -> None:
@@ -141,43 +157,77 @@ class Deliverer:
             for position, row in enumerate(rows):
                 if monotonic() > deadline:
                     return
-                item = items.get(row.item_id)
-                if item is None or item.summary is None:
-                    await self._skip(row, "item has no summary", report)
-                    continue
-                options = await self._options(chat_id, item)
-                html = render_html(
-                    item.summary,
-                    hashtags=(self._tag(item.summary),) if options.hashtags else (),
-                    also=await self._also(item),
-                    max_points=options.points,
-                )
                 try:
-                    message_id, chat_id = await self._send(
-                        chat_id, html, row.thread_id, options.link_preview
-                    )
+                    chat_id = await self._deliver_row(row, chat_id, items, leases, report)
                 except ChatGoneError as exc:
                     await self._chat_gone(chat_id, str(exc), rows[position:], report)
+                    for gone in rows[position:]:
+                        leases.done(gone.id)
                     return
-                except DeliveryRejectedError as exc:
-                    await self._store.mark_failed(row.id, str(exc))
-                    self._count(report, "failed")
-                    continue
-                except TelegramUnavailableError as exc:
-                    await self._retry_later(row, str(exc), report)
-                    continue
-                await self._store.mark_sent(row.id, message_id)
-                self._count(report, "sent")
+                finally:
+                    leases.done(row.id)
         except Exception:
             # Unclaimed rows' leases lapse and they are re-driven; never let one chat kill the pass.
             log.exception("delivery to chat %d failed unexpectedly", chat_id)
 
+    async def _deliver_row(
+        self,
+        row: Delivery,
+        chat_id: int,
+        items: dict[int, Item],
+        leases: Leases[int],
+        report: DeliveryReport,
+    ) -> int:
+        """Send and settle one row (ChatGoneError is left to the caller); the chat's id after."""
+        if not leases.held(row.id):
+            return chat_id
+        item = items.get(row.item_id)
+        if item is None or item.summary is None:
+            await self._skip(row, "item has no summary", report)
+            return chat_id
+        options = await self._options(chat_id, item)
+        html = render_html(
+            item.summary,
+            hashtags=(self._tag(item.summary),) if options.hashtags else (),
+            also=await self._also(item),
+            max_points=options.points,
+        )
+        try:
+            sent = await self._send(
+                chat_id, html, row.thread_id, options.link_preview, lambda: leases.held(row.id)
+            )
+        except DeliveryRejectedError as exc:
+            await self._store.mark_failed(row.id, str(exc))
+            self._count(report, "failed")
+            return chat_id
+        except TelegramUnavailableError as exc:
+            await self._retry_later(row, str(exc), report)
+            return chat_id
+        if sent is None:
+            return chat_id
+        message_id, chat_id = sent
+        await self._store.mark_sent(row.id, message_id)
+        self._count(report, "sent")
+        return chat_id
+
     async def _send(
-        self, chat_id: int, html: str, thread_id: int | None, link_preview: bool
-    ) -> tuple[int, int]:
-        """Send, waiting out 429s and following migrations; (message id, final chat id)."""
+        self,
+        chat_id: int,
+        html: str,
+        thread_id: int | None,
+        link_preview: bool,
+        claimed: Callable[[], bool],
+    ) -> tuple[int, int] | None:
+        """Send, waiting out 429s and following migrations; (message id, final chat id).
+
+        None when, after a wait, the claim is no longer ours (`claimed()` is asked right before
+        each attempt): the row is left for whoever holds it, and nothing is sent.
+        """
         while True:
             await self._pacer.acquire(chat_id)
+            if not claimed():
+                log.info("chat %d: claim lapsed before sending, left for the next pass", chat_id)
+                return None
             try:
                 message_id = await self._messenger.send(
                     chat_id, html, thread_id=thread_id, link_preview=link_preview
@@ -296,11 +346,18 @@ class Deliverer:
 
     async def send_digest(self, chat: Chat) -> int:
         """Pack a chat's pending posts into as few messages as the length limit allows."""
+        leases = self._leases()
+        claimed_at = leases.start_claim()
         rows = await self._store.claim_deliveries(
             self._batch, self._lease, chat_id=chat.id, include_digest=True
         )
         if not rows:
             return 0
+        leases.add((row.id for row in rows), claimed_at)
+        async with leases.kept():
+            return await self._send_digest(chat, rows, leases)
+
+    async def _send_digest(self, chat: Chat, rows: list[Delivery], leases: Leases[int]) -> int:
         items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
         ready = [(r, items[r.item_id].summary) for r in rows if r.item_id in items]
         summaries = [s for _, s in ready if s is not None]
@@ -308,8 +365,12 @@ class Deliverer:
         report = DeliveryReport()
         for html, batch_rows in batches:
             try:
-                message_id, _ = await self._send(
-                    chat.id, html, batch_rows[0].thread_id, chat.settings.link_preview
+                sent = await self._send(
+                    chat.id,
+                    html,
+                    batch_rows[0].thread_id,
+                    chat.settings.link_preview,
+                    partial(leases.held_all, [row.id for row in batch_rows]),
                 )
             except ChatGoneError as exc:
                 await self._chat_gone(chat.id, str(exc), rows, report)
@@ -317,8 +378,13 @@ class Deliverer:
             except (DeliveryRejectedError, TelegramUnavailableError) as exc:
                 for row in batch_rows:
                     await self._retry_later(row, str(exc), report)
+                    leases.done(row.id)
                 continue
-            await self._store.mark_sent_many([(r.id, message_id) for r in batch_rows])
+            for row in batch_rows:
+                leases.done(row.id)
+            if sent is None:
+                continue
+            await self._store.mark_sent_many([(r.id, sent[0]) for r in batch_rows])
             report.sent += 1
             metrics.DELIVERIES.labels("sent").inc(len(batch_rows))
         return report.sent
