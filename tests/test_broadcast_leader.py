@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.tg import jobs
 from bot.tg.app import App
 from bot.tg.workers import workers_of
 from tests.fakes.telegram_api import FakeTelegram
@@ -35,7 +37,8 @@ async def test_a_new_leader_resumes_the_broadcast_of_a_dead_one(
                 for chat_id in chats:
                     await store.upsert_chat(chat_id, "private")
                 created = await store.create_broadcast("left behind", ADMIN)
-                # The leader stops without giving its lease up, as if it had died.
+                # The leader stops without giving its lease up (no `post_stop`), as if it had died.
+                first.post_stop = None
                 await first_run.__aexit__(None, None, None)
                 await eventually(lambda: _is_leader(second), bool, timeout=60)
                 await tg.wait_for(
@@ -51,6 +54,33 @@ async def test_a_new_leader_resumes_the_broadcast_of_a_dead_one(
     per_chat = sends_per_chat(tg, "left behind")
     assert set(per_chat) == set(chats)
     assert set(per_chat.values()) == {1}
+
+
+async def test_after_a_clean_stop_of_the_leader_the_other_instance_leads_at_once(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease is given up on stop: no wait for it to expire (`LEADER_TTL`, 30 s)."""
+    monkeypatch.setattr(jobs, "LEADER_RENEW", 0.2)  # the follower asks for the lease this often
+    await truncate(postgres_url)
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
+        first_run = running_bot(raw)
+        first = await first_run.__aenter__()
+        try:
+            await eventually(lambda: _is_leader(first), bool)
+            async with running_bot(raw) as second:
+                await asyncio.sleep(1)  # five lease requests refused while the first leads
+                assert not workers_of(second).leader
+
+                await first_run.__aexit__(None, None, None)  # a clean stop
+                stopped = time.monotonic()
+                await eventually(lambda: _is_leader(second), bool, timeout=jobs.LEADER_TTL)
+
+                assert time.monotonic() - stopped < 5
+                assert not workers_of(first).leader
+        finally:
+            if first.running:
+                await first_run.__aexit__(None, None, None)
 
 
 async def _is_leader(app: App) -> bool:

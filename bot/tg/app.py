@@ -3,9 +3,10 @@
 `build_application` sets the Bot API base URLs, HTML/link-preview defaults and concurrent updates,
 registers every handler (ours, then the admin and job modules, then the fallbacks that must come
 last) and the one error handler. `post_init` opens the store, the fetcher and the summariser as
-`Services`; `post_shutdown` closes them. `running` starts long polling or the webhook (the only
-place `setWebhook` is called, through PTB's `start_webhook`) and stops everything on exit;
-`newsbot run` and the end-to-end tests both go through it.
+`Services`; `post_stop` gives the leader lease up and `post_shutdown` closes them. `running`
+starts long polling or the webhook (the only place `setWebhook` is called, through PTB's
+`start_webhook`) and stops everything on exit; `newsbot run` and the end-to-end tests both go
+through it.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def build_application(
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
+        .post_stop(jobs.step_down)
         .post_shutdown(close_services)
         .build()
     )

@@ -3,7 +3,8 @@
 Periodic jobs run only on the leader (the store's leader lease; on SQLite the one instance is
 always the leader), and a job that is still running when its next tick comes is skipped rather
 than stacked. At start every instance re-drives stale claims and the leader resumes unfinished
-broadcasts and installs the channel routes from the config file.
+broadcasts and installs the channel routes from the config file. A clean stop gives the lease
+up (`step_down`) so another instance leads at once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.model import RouteOptions
 from bot.service.deliver import utcnow
 from bot.tg.admin import start_broadcast
 from bot.tg.common import Context
-from bot.tg.services import Services, services
+from bot.tg.services import BOT_DATA_KEY, Services, services, services_of
 from bot.tg.workers import Workers, workers_of
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,26 @@ async def leadership_job(context: Context) -> None:
     if leader:
         await install_config_channels(context)
         await resume_broadcasts(context)
+
+
+async def step_down(application: App) -> None:
+    """Give the leader lease up on a clean stop, so another instance takes over at once.
+
+    Runs as `post_stop`, after the job queue has stopped and before `post_shutdown` closes the
+    store. An instance that dies instead keeps the lease until it expires (`LEADER_TTL`).
+    """
+    if BOT_DATA_KEY not in application.bot_data:
+        return
+    workers = workers_of(application)
+    if not workers.leader:
+        return
+    workers.leader = False
+    try:
+        await services_of(application).store.release_leadership(LEADER_LEASE)
+    except NewsbotError as exc:
+        log.warning("leader lease not released, it expires in %.0fs: %s", LEADER_TTL, exc)
+    else:
+        log.info("this instance gave up the leader lease")
 
 
 async def startup_job(context: Context) -> None:
