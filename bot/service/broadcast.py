@@ -5,6 +5,8 @@ survives a restart: `run` claims unsent targets in leased batches, sends each on
 `Pacer`, and records the outcome only after Telegram answered. A target is claimed by one
 instance at a time and marked once, so nobody is messaged twice by a clean run; after a hard
 crash between Telegram's confirmation and our write, at most the messages then in flight repeat.
+The leases of claimed targets are renewed while the broadcast runs, and a target is sent only
+while its claim is known to be ours (`bot.service.leases`), however long a 429 pause lasts.
 
 A producer claims batches into a bounded queue and `concurrency` workers drain it, so slow
 answers overlap and the pacer, not the round trip, sets the rate.
@@ -19,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from bot import metrics
 from bot.errors import (
@@ -28,7 +31,8 @@ from bot.errors import (
     RetryLaterError,
     TelegramUnavailableError,
 )
-from bot.model import Broadcast
+from bot.model import Broadcast, BroadcastOutcome
+from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
@@ -184,13 +188,24 @@ class Broadcaster:
     async def _send_all(self, broadcast: Broadcast, meter: _RateMeter) -> None:
         queue: asyncio.Queue[int] = asyncio.Queue(maxsize=self._batch * 2)
         html = broadcast.text
+        renew = partial(self._store.renew_broadcast_targets, broadcast.id)
+        async with Leases(renew, self._lease).kept() as leases:
+            await self._claim_and_send(broadcast, queue, html, leases, meter)
 
+    async def _claim_and_send(
+        self,
+        broadcast: Broadcast,
+        queue: asyncio.Queue[int],
+        html: str,
+        leases: Leases[int],
+        meter: _RateMeter,
+    ) -> None:
         async def worker() -> None:
             while True:
                 chat_id = await queue.get()
                 try:
                     if broadcast.id not in self._cancelled:
-                        await self._deliver(broadcast.id, chat_id, html, meter)
+                        await self._deliver(broadcast.id, chat_id, html, meter, leases)
                 except Exception:
                     # The row stays claimed; its lease lapses and it is retried later.
                     log.exception("broadcast %d: chat %d not recorded", broadcast.id, chat_id)
@@ -200,9 +215,11 @@ class Broadcaster:
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         try:
             while broadcast.id not in self._cancelled:
+                claimed_at = leases.start_claim()
                 ids = await self._store.claim_broadcast_batch(
                     broadcast.id, self._batch, self._lease
                 )
+                leases.add(ids, claimed_at)
                 if not ids:
                     await queue.join()
                     current = await self._store.get_broadcast(broadcast.id)
@@ -223,46 +240,50 @@ class Broadcaster:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _deliver(self, broadcast_id: int, chat_id: int, html: str, meter: _RateMeter) -> None:
+    async def _deliver(
+        self, broadcast_id: int, chat_id: int, html: str, meter: _RateMeter, leases: Leases[int]
+    ) -> None:
         """Send to one target until Telegram gives a final answer, then record it."""
         target = chat_id
         attempts = 0
-        while broadcast_id not in self._cancelled:
-            await self._pacer.acquire(target)
-            try:
-                message_id = await self._messenger.send(target, html)
-            except RetryLaterError as exc:
-                self._pacer.pause(exc.retry_after)
-                continue
-            except ChatMigratedError as exc:
-                await self._store.migrate_chat(target, exc.new_chat_id)
-                target = exc.new_chat_id
-                continue
-            except ChatGoneError as exc:
-                await self._store.set_chat_active(target, False)
-                await self._store.mark_broadcast_delivery(
-                    broadcast_id, target, "blocked", error=str(exc)
-                )
-                return
-            except DeliveryRejectedError as exc:
-                await self._store.mark_broadcast_delivery(
-                    broadcast_id, target, "failed", error=str(exc)
-                )
-                return
-            except TelegramUnavailableError as exc:
-                attempts += 1
-                if attempts >= MAX_ATTEMPTS:
-                    await self._store.mark_broadcast_delivery(
-                        broadcast_id, target, "failed", error=str(exc)
-                    )
+        outcome: BroadcastOutcome = "sent"
+        message_id: int | None = None
+        error: str | None = None
+        try:
+            while broadcast_id not in self._cancelled:
+                await self._pacer.acquire(target)
+                if not leases.held(target):
+                    log.info("broadcast %d: claim on %d lapsed, not sent", broadcast_id, target)
                     return
-                await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-                continue
-            await self._store.mark_broadcast_delivery(
-                broadcast_id, target, "sent", message_id=message_id
-            )
-            meter.tick()
-            return
+                try:
+                    message_id = await self._messenger.send(target, html)
+                except RetryLaterError as exc:
+                    self._pacer.pause(exc.retry_after)
+                    continue
+                except ChatMigratedError as exc:
+                    await self._store.migrate_chat(target, exc.new_chat_id)
+                    leases.moved(target, exc.new_chat_id)
+                    target = exc.new_chat_id
+                    continue
+                except ChatGoneError as exc:
+                    await self._store.set_chat_active(target, False)
+                    outcome, error = "blocked", str(exc)
+                except DeliveryRejectedError as exc:
+                    outcome, error = "failed", str(exc)
+                except TelegramUnavailableError as exc:
+                    attempts += 1
+                    if attempts < MAX_ATTEMPTS:
+                        await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+                        continue
+                    outcome, error = "failed", str(exc)
+                await self._store.mark_broadcast_delivery(
+                    broadcast_id, target, outcome, message_id=message_id, error=error
+                )
+                if outcome == "sent":
+                    meter.tick()
+                return
+        finally:
+            leases.done(target)
 
     async def _report(
         self, broadcast_id: int, meter: _RateMeter, on_progress: ProgressCallback
