@@ -8,7 +8,8 @@
     │   ├── SubscriptionLimitError the chat already follows as many feeds as allowed
     │   ├── NotSubscribedError     the chat does not follow that source or feed
     │   ├── OPMLError              an OPML file we will not read (too big, entities, not OPML)
-    │   └── NotAllowedError        the user may not do that here (group non-admin)
+    │   ├── NotAllowedError        the user may not do that here (group non-admin)
+    │   └── UsageError             a command used wrongly; the message is its usage line (HTML)
     ├── FetchError             the web did not give us what we asked for
     │   ├── UnsafeURLError         scheme or address refused by URL safety
     │   ├── HostNotFoundError      the host name does not resolve
@@ -216,3 +217,7 @@ class OPMLError(InputError):
 
 class NotAllowedError(InputError):
     """The user may not do that in this chat (only a group's admins change its subscriptions)."""
+
+
+class UsageError(InputError):
+    """A command with the wrong arguments; the message is its usage line, in Telegram HTML."""

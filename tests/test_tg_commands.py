@@ -57,6 +57,13 @@ async def test_each_command_with_bad_arguments_gets_a_helpful_reply(
             assert answer.ok, (command, answer.description)
             assert expected in answer.text, (command, answer.text)
             assert len(answer.text) < 300, (command, answer.text)
+            # Usage lines are HTML the user sees rendered, never as escaped tags.
+            assert "&lt;" not in answer.text, (command, answer.text)
+        # What the user typed is quoted escaped, so it cannot inject markup.
+        quoted = await ask(tg, USER, "/subscribe <i>x</i>")
+        assert "“&lt;i&gt;x&lt;/i&gt;” is not a source id or a link" in quoted.text
+        usage = await ask(tg, USER, "/subscribe")
+        assert "Usage: /subscribe <i>source id | feed URL | site URL</i>" in usage.text
 
 
 async def test_too_many_subscriptions_are_refused_with_the_cap(

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
-from bot.errors import InputError, NotAllowedError
+from bot.errors import InputError, NotAllowedError, UsageError
 from bot.model import ChatKind
 from bot.tg.texts import USAGE, split_lines
 
@@ -56,10 +56,10 @@ async def reply_long(update: Update, text: str) -> None:
 def arguments(
     context: Context, command: str, *, least: int = 0, most: int | None = None
 ) -> list[str]:
-    """The command's arguments, or `InputError` with the usage line when there are too few/many."""
+    """The command's arguments, or `UsageError` with the usage line when there are too few/many."""
     args = list(context.args or [])
     if len(args) < least or (most is not None and len(args) > most):
-        raise InputError(USAGE[command] if least or most else USAGE["none"])
+        raise UsageError(USAGE[command] if least or most else USAGE["none"])
     return args
 
 

@@ -25,9 +25,10 @@ from bot.errors import (
     ParseError,
     TooManyRedirectsError,
     UnsafeURLError,
+    UsageError,
 )
 from bot.tg.common import Context
-from bot.tg.texts import GENERIC_FAILURE, problem
+from bot.tg.texts import GENERIC_FAILURE, escape, problem
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ _FETCH_TEXTS: tuple[tuple[type[FetchError], str], ...] = (
 def friendly(error: BaseException) -> str | None:
     """What to tell the user about an expected failure; None for a bug."""
     if isinstance(error, InputError):
-        return problem(str(error))
+        # A usage line is our own HTML; any other message may quote what the user typed.
+        return problem(str(error) if isinstance(error, UsageError) else escape(str(error)))
     if isinstance(error, HTTPStatusError):
         return problem(f"that site answered with an error ({error.status}).")
     if isinstance(error, FetchError):

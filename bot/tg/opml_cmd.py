@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Document, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.errors import InputError, OPMLError
+from bot.errors import OPMLError, UsageError
 from bot.service import opml
 from bot.tg import texts
 from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply, reply_long
@@ -72,7 +72,7 @@ async def import_command(update: Update, context: Context) -> None:
     replied = message.reply_to_message
     document = message.document or (replied.document if replied is not None else None)
     if document is None:
-        raise InputError(texts.USAGE["import"])
+        raise UsageError(texts.USAGE["import"])
     await _import_document(update, context, document)
 
 

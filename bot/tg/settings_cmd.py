@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.errors import InputError
+from bot.errors import UsageError
 from bot.model import ChatSettings
 from bot.service.chat_settings import MAX_POINTS, MIN_POINTS, apply_setting
 from bot.tg import texts
@@ -49,7 +49,7 @@ async def settings_command(update: Update, context: Context) -> None:
     """Without arguments show the settings; with `key value` change one."""
     args = arguments(context, "settings", most=2)
     if len(args) == 1:
-        raise InputError(texts.USAGE["settings"])
+        raise UsageError(texts.USAGE["settings"])
     if args:
         current = await _change(update, context, args[0], args[1])
     else:

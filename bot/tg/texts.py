@@ -1,6 +1,7 @@
 """What the bot says: fixed texts, usage lines and the HTML of lists, in one place.
 
 Everything user-supplied is escaped here; handlers pass plain values in and send HTML out.
+The usage lines are HTML: raised as `UsageError`, they are shown as written.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def unknown_command(command: str) -> str:
     return f"I don't know {escape(command)}. /help lists what I can do."
 
 
-def problem(message: str) -> str:
-    """A friendly one-line complaint about the user's input."""
-    text = message.strip()
-    return "⚠️ " + escape(text[:1].upper() + text[1:])
+def problem(message_html: str) -> str:
+    """A friendly one-line complaint; `message_html` is Telegram HTML (escape what it quotes)."""
+    text = message_html.strip()
+    return "⚠️ " + text[:1].upper() + text[1:]
 
 
 def sources_page(
