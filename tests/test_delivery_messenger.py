@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from telegram.error import RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
 from bot.errors import (
@@ -14,6 +18,7 @@ from bot.errors import (
     TelegramUnavailableError,
 )
 from bot.service.ports import Button
+from bot.tg.messenger import PTB_TIMEDELTA, translate
 from tests.fakes.telegram_api import FakeTelegram
 from tests.tg_harness import messenger_for
 
@@ -54,6 +59,29 @@ async def test_telegram_errors_map_to_one_policy_each(
         assert caught.value.retry_after == 3
     if isinstance(caught.value, ChatMigratedError):
         assert caught.value.new_chat_id == -100777
+
+
+@pytest.mark.filterwarnings("error::telegram.warnings.PTBDeprecationWarning")
+async def test_a_429_becomes_retry_later_without_ptb_deprecation_warnings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The messenger opts in to PTB's timedelta periods, so neither PTB nor we warn."""
+    monkeypatch.delenv(PTB_TIMEDELTA, raising=False)
+    async with FakeTelegram() as tg, messenger_for(tg) as messenger:
+        tg.retry_after(2, chat_id=10)
+        with pytest.raises(RetryLaterError) as caught:
+            await messenger.send(10, "hello")
+    assert caught.value.retry_after == 2
+    assert translate(RetryAfter(timedelta(seconds=1.5))).retry_after == 1.5
+
+
+def test_retry_after_as_an_int_still_reads_when_the_operator_opts_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PTB_TIMEDELTA, "false")
+    with pytest.warns(PTBDeprecationWarning):  # PTB's own warning, the operator's choice
+        error = translate(RetryAfter(4))
+    assert error.retry_after == 4
 
 
 async def test_a_message_over_the_length_limit_is_rejected_not_retried() -> None:

@@ -16,6 +16,7 @@ confined to this module.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -41,6 +42,9 @@ from bot.errors import (
 )
 from bot.service.ports import Keyboard
 
+# python-telegram-bot 22 gives time periods (`RetryAfter.retry_after`) as timedelta when this is
+# "true", as v23 always will; otherwise it warns each time one is built or read (every 429).
+PTB_TIMEDELTA = "PTB_TIMEDELTA"
 # 400 descriptions that mean the chat itself is unreachable for good, not just this message.
 _GONE_DESCRIPTIONS = (
     "chat not found",
@@ -57,7 +61,13 @@ _DISABLED_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ENABLED_PREVIEW = LinkPreviewOptions(is_disabled=False)
 
 
+def use_timedelta_periods() -> None:
+    """Opt this process in to PTB's timedelta time periods, unless the operator chose already."""
+    os.environ.setdefault(PTB_TIMEDELTA, "true")
+
+
 def _seconds(value: float | timedelta) -> float:
+    """A time period as seconds, whichever type PTB gave it as (int, or timedelta when opted in)."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -66,8 +76,7 @@ def translate(exc: TelegramError) -> DeliveryError:
     error: DeliveryError
     if isinstance(exc, RetryAfter):
         label = "retry_after"
-        # The public attribute warns about its int/timedelta migration; the private one does not.
-        error = RetryLaterError(exc.message, _seconds(exc._retry_after))
+        error = RetryLaterError(exc.message, _seconds(exc.retry_after))
     elif isinstance(exc, ChatMigrated):
         label = "chat_migrated"
         error = ChatMigratedError(exc.message, int(exc.new_chat_id))
@@ -109,6 +118,8 @@ class TelegramMessenger:
     """Sends through a python-telegram-bot `Bot` (whose request pool sets the concurrency)."""
 
     def __init__(self, bot: Bot) -> None:
+        # Before any 429 can reach us: PTB builds its RetryAfter (and warns) when one arrives.
+        use_timedelta_periods()
         self._bot = bot
 
     async def send(
