@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from datetime import timedelta
 
 import pytest
 from telegram import Bot
@@ -18,6 +19,7 @@ from telegram.error import (
 )
 
 from bot.service.pacing import Limits, Pacer
+from bot.tg.messenger import PTB_TIMEDELTA
 from tests.fakes import FakeTelegram, TelegramLimits
 from tests.fakes.telegram_process import RemoteFake, running_in_process
 
@@ -52,7 +54,10 @@ async def test_malformed_html_and_overlong_text_are_refused_like_telegram() -> N
         await bot.send_message(1, "😀" * 2048)  # 4096 UTF-16 units exactly
 
 
-async def test_failure_rules_raise_the_matching_ptb_errors() -> None:
+async def test_failure_rules_raise_the_matching_ptb_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PTB_TIMEDELTA, "true")  # as the bot's messenger runs PTB
     async with FakeTelegram() as tg, make_bot(tg) as bot:
         tg.block(7)
         tg.chat_not_found(8)
@@ -67,7 +72,7 @@ async def test_failure_rules_raise_the_matching_ptb_errors() -> None:
         assert migrated.value.new_chat_id == -1009
         with pytest.raises(RetryAfter) as limited:
             await bot.send_message(10, "hi")
-        assert "Retry in 3 seconds" in str(limited.value)
+        assert limited.value.retry_after == timedelta(seconds=3)
         assert (await bot.send_message(10, "again")).text == "again"
         tg.unsupported.add("setMyCommands")
         with pytest.raises(InvalidToken):  # PTB maps 404 to InvalidToken
