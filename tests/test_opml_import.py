@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from bot.config import Settings
@@ -75,3 +78,26 @@ async def test_on_feed_hears_every_feed_once_and_subscriptions_keep_the_files_or
         assert report.over_limit == 1
         followed = [s.feed_url for s in await store.list_subscriptions(CHAT)]
         assert followed == [old, west, east, north]
+
+
+async def test_an_error_midway_ends_the_import_as_itself_and_stops_the_other_checks(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    site = FakeSite(httpserver)
+    for name in ("east", "west", "north"):
+        site.publish(name, Story(f"{name}-1", f"{name} story"))
+    urls = [site.feed_url(n) for n in ("east", "west", "north")]
+    settings = Settings.model_validate({"fetch": {"allow_private_networks": True, "retries": 0}})
+
+    def interrupt(feed: FeedImported) -> None:
+        raise RuntimeError(f"stopped at {feed.url}")
+
+    async with sqlite_store(tmp_path) as store, Fetcher(settings.fetch) as fetcher:
+        await store.upsert_chat(CHAT, "private")
+        with pytest.raises(RuntimeError, match=re.escape(f"stopped at {urls[0]}")):
+            await import_opml(store, settings, fetcher, CHAT, opml_of(urls), on_feed=interrupt)
+
+        followed = [s.feed_url for s in await store.list_subscriptions(CHAT)]
+        assert followed == [urls[0]]
+        leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not [t for t in leftover if "check" in repr(t.get_coro())]

@@ -142,13 +142,18 @@ async def import_opml(
             except (FetchError, InputError) as exc:
                 return str(exc)
 
-    async with asyncio.TaskGroup() as group:
-        checks = [group.create_task(check(feed)) for feed in fresh]
+    checks = [asyncio.create_task(check(feed)) for feed in fresh]
+    try:
         for feed, checked in zip(fresh, checks, strict=True):
             outcome = await _subscribe(store, settings, chat_id, feed.url, await checked)
             outcomes.append(outcome)
             if on_feed is not None:
                 on_feed(outcome)
+    finally:
+        # A store failure ends the import as itself (not in an exception group); stop the rest.
+        for task in checks:
+            task.cancel()
+        await asyncio.gather(*checks, return_exceptions=True)
     return ImportReport(
         added=tuple(o.url for o in outcomes if o.outcome == "added"),
         already=tuple(o.url for o in outcomes if o.outcome == "already"),
