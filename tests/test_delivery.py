@@ -13,7 +13,8 @@ from pytest_httpserver import HTTPServer
 from bot.config import FetchSettings
 from bot.feeds.fetch import Fetcher
 from bot.model import Chat, ChatSettings, RouteOptions
-from bot.service.deliver import Deliverer, digest_due
+from bot.service.deliver import Deliverer
+from bot.service.digest import digest_due
 from bot.service.pacing import Limits, Pacer
 from bot.service.poll import ALERT_AFTER_FAILURES, FeedSource, Poller, passes_filter
 from bot.store import Store

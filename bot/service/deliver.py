@@ -21,10 +21,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from time import monotonic
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import metrics
 from bot.errors import (
@@ -36,7 +35,8 @@ from bot.errors import (
     TelegramUnavailableError,
 )
 from bot.model import Chat, Delivery, Item, Summary
-from bot.render import render_digest, render_html
+from bot.render import render_html
+from bot.service.digest import digest_batches, digest_due
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger
@@ -56,8 +56,6 @@ MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
 # Stories first seen this far apart still count as the same story ("also: …").
 DUPLICATE_WINDOW = timedelta(hours=48)
-# The digest goes out when the chat's local time is within this window after its HH:MM.
-DIGEST_WINDOW = timedelta(minutes=10)
 
 Now = Callable[[], datetime]
 
@@ -361,7 +359,7 @@ class Deliverer:
         items = {i.id: i for i in await self._store.get_items([r.item_id for r in rows])}
         ready = [(r, items[r.item_id].summary) for r in rows if r.item_id in items]
         summaries = [s for _, s in ready if s is not None]
-        batches = _digest_batches([r for r, s in ready if s is not None], summaries, chat)
+        batches = digest_batches([r for r, s in ready if s is not None], summaries, chat)
         report = DeliveryReport()
         for html, batch_rows in batches:
             try:
@@ -388,48 +386,3 @@ class Deliverer:
             report.sent += 1
             metrics.DELIVERIES.labels("sent").inc(len(batch_rows))
         return report.sent
-
-
-def _digest_batches(
-    rows: list[Delivery], summaries: list[Summary], chat: Chat
-) -> list[tuple[str, list[Delivery]]]:
-    """The digest's messages, each with the ledger rows it carries, in order.
-
-    Grows a group while `render_digest` still fits it in one message; a group is never more
-    than one message's worth, so this stays linear in the number of posts.
-    """
-    points = chat.settings.points
-    batches: list[tuple[str, list[Delivery]]] = []
-    group: list[Summary] = []
-    owners: list[Delivery] = []
-    rendered = ""
-    for row, summary in zip(rows, summaries, strict=True):
-        attempt = render_digest([*group, summary], max_points=points)
-        if len(attempt) == 1 or not group:
-            group, rendered = [*group, summary], attempt[0]
-            owners.append(row)
-            continue
-        batches.append((rendered, owners))
-        group, owners = [summary], [row]
-        rendered = render_digest(group, max_points=points)[0]
-    if group:
-        batches.append((rendered, owners))
-    return batches
-
-
-def digest_due(chat: Chat, now: datetime) -> bool:
-    """Whether `now` falls within `DIGEST_WINDOW` after the chat's local HH:MM."""
-    try:
-        zone = ZoneInfo(chat.settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    try:
-        hour, minute = (int(part) for part in chat.settings.digest_time.split(":", 1))
-        at = time(hour, minute)
-    except ValueError:
-        return False
-    local = now.astimezone(zone)
-    start = datetime.combine(local.date(), at, tzinfo=zone)
-    if start > local:
-        start -= timedelta(days=1)
-    return local - start < DIGEST_WINDOW
