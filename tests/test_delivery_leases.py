@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from bot.errors import StoreError
 from bot.model import DeliveryRequest, Summary
 from bot.service.broadcast import Broadcaster
@@ -190,3 +193,30 @@ async def test_renewal_extends_what_is_still_ours_and_drops_what_was_lost() -> N
     assert asked == [[1, 2, 30]]
     assert (leases.held(1), leases.held(30)) == (True, True)
     assert (leases.held(2), leases.held(3), leases.held(4)) == (False, False, False)
+
+
+async def test_on_postgresql_a_claim_that_cannot_be_renewed_is_not_sent_after_its_safe_time(
+    fresh_postgres_url: str,
+) -> None:
+    """Another session locks the row, so renewals hang: the local check alone stops the send."""
+    store = await open_store(fresh_postgres_url)
+    locker = create_async_engine(fresh_postgres_url)
+    try:
+        await _posts(store, [1], stories=1)
+        async with FakeTelegram() as tg, messenger_for(tg) as messenger:
+            tg.retry_after(3, times=1, method="sendMessage")
+            deliverer = Deliverer(store, messenger, Pacer(UNLIMITED), lease_seconds=1.5)
+            delivering = asyncio.create_task(deliverer.deliver_pending())
+            await tg.wait_for(lambda call: call.status == 429)
+            async with locker.begin() as connection:
+                await connection.execute(text("SELECT id FROM deliveries FOR UPDATE"))
+                report = await asyncio.wait_for(delivering, timeout=30)
+            assert report.sent == 0
+            assert tg.sent() == []
+            # Once the lock is gone and the lease lapsed, the row goes out — once.
+            await asyncio.sleep(1.6)
+            assert (await deliverer.deliver_pending()).sent == 1
+        assert sends_per_chat(tg) == {1: 1}
+    finally:
+        await locker.dispose()
+        await store.aclose()
