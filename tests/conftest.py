@@ -9,6 +9,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+# Store fixtures (`store_url` over SQLite and PostgreSQL) for every suite that needs them.
+pytest_plugins = ("tests.store_fixtures",)
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

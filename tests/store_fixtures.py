@@ -1,4 +1,4 @@
-"""Store fixtures, loaded with `pytest_plugins = ("tests.store_fixtures",)`.
+"""Store fixtures, registered for every test by `pytest_plugins` in tests/conftest.py.
 
 `store_url` runs a test once on SQLite and once on PostgreSQL. The PostgreSQL half uses a
 database of its own, created next to the one `NEWSBOT_TEST_DATABASE_URL` names (so other suites

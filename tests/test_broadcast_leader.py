@@ -19,8 +19,6 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.store_fixtures import truncate
 from tests.tg_harness import ADMIN, bot_config, eventually, running_bot, sends_per_chat, store_of
 
-pytest_plugins = ("tests.store_fixtures",)
-
 StopFirst = Callable[[], Awaitable[object]]
 
 

@@ -23,8 +23,6 @@ from bot.store import Store, open_store
 from tests.fakes.telegram_api import FakeTelegram
 from tests.tg_harness import add_private_chats, messenger_for, sends_per_chat
 
-pytest_plugins = ("tests.store_fixtures",)
-
 UNLIMITED = Limits(global_rate=None, per_chat_interval=0.0)
 
 

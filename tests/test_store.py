@@ -18,8 +18,6 @@ from bot.model import (
 )
 from bot.store import Store, normalise_title, open_store
 
-pytest_plugins = ("tests.store_fixtures",)
-
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 

@@ -19,8 +19,6 @@ from tests.conftest import REPO
 from tests.store_delivery import Receiver
 from tests.store_seed import seed_subscribers
 
-pytest_plugins = ("tests.store_fixtures",)
-
 WORKER = [sys.executable, "-m", "tests.store_delivery"]
 
 

@@ -13,8 +13,6 @@ import pytest
 from bot.model import DeliveryRequest
 from bot.store import Store, open_store
 
-pytest_plugins = ("tests.store_fixtures",)
-
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 

@@ -16,8 +16,6 @@ from bot.errors import StoreError
 from bot.store import migrate, open_store
 from bot.store.schema import metadata
 
-pytest_plugins = ("tests.store_fixtures",)
-
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
