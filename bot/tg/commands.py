@@ -49,7 +49,9 @@ async def remember_chat(update: Update, context: Context) -> None:
     await services(context).store.upsert_chat(chat.id, chat_kind(update), title)
 
 
-def _source_button(settings: Settings, index: int, followed: set[str], data: str) -> Any:
+def _source_button(
+    settings: Settings, index: int, followed: set[str], data: str
+) -> InlineKeyboardButton:
     source = settings.sources[index]
     mark = "✅" if source.id in followed else "➕"
     return InlineKeyboardButton(f"{mark} {source.name}", callback_data=data)
@@ -97,7 +99,9 @@ async def help_command(update: Update, context: Context) -> None:
     await reply(update, texts.HELP)
 
 
-async def _catalogue(context: Context, chat_id: int, page: int) -> tuple[str, Any]:
+async def _catalogue(
+    context: Context, chat_id: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = services(context)
     page_sources, page, pages = subscriptions.catalogue_page(svc.settings, page)
     followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
