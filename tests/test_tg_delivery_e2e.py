@@ -27,7 +27,8 @@ async def test_subscriber_receives_a_new_item_exactly_once(
     ):
         store = store_of(app)
         await ask(tg, USER, "/start")
-        tg.press_button(tg.last_message(USER), "src:s:0")
+        welcome = tg.last_message(USER)
+        tg.press_button(welcome, tg.button_data(welcome))
         await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
 
         async def stored_items() -> int:

@@ -35,7 +35,8 @@ async def test_group_non_admin_is_refused_and_admin_may_subscribe(
         assert "City News" in listing.text
 
         await ask(tg, GROUP, "/sources", user_id=MEMBER)
-        tg.press_button(tg.last_message(GROUP), "src:t:0:0", user_id=MEMBER)
+        catalogue = tg.last_message(GROUP)
+        tg.press_button(catalogue, tg.button_data(catalogue), user_id=MEMBER)
         [alert] = await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
         assert alert.params["show_alert"] is True
         assert "Only this group's admins" in alert.params["text"]

@@ -64,9 +64,9 @@ async def test_the_same_button_pressed_again_unsubscribes(
     async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
         await ask(tg, USER, "/start")
         welcome = tg.last_message(USER)
-        tg.press_button(welcome, "src:s:0")
+        tg.press_button(welcome, tg.button_data(welcome))
         await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
-        tg.press_button(welcome, "src:s:0")
+        tg.press_button(welcome, tg.button_data(welcome))
         answers = await tg.wait_for(lambda c: c.method == "answerCallbackQuery", count=2)
         assert answers[1].params["text"] == "Stopped following Source 0"
         assert await store_of(app).list_subscriptions(USER) == []
@@ -99,3 +99,21 @@ def test_split_lines_cuts_only_at_line_breaks_within_the_limit() -> None:
     parts = split_lines("\n".join(lines), limit=1000)
     assert all(len(part) <= 1000 for part in parts)
     assert "\n".join(parts).split("\n") == lines
+
+
+async def test_an_old_button_follows_its_source_after_the_catalogue_is_reordered(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Buttons name the source, not its place in the list, so reordering cannot misfire."""
+    sources = catalogue(FakeSite(httpserver), 2)
+    async with FakeTelegram() as tg:
+        async with subscriber_bot(tg, tmp_path, sources=sources):
+            await ask(tg, USER, "/start")
+            welcome = tg.last_message(USER)
+        first_button = tg.button_data(welcome)  # "Source 0", first in the old catalogue
+        async with subscriber_bot(tg, tmp_path, sources=sources[::-1]) as app:
+            tg.press_button(welcome, first_button)
+            [answer] = await tg.wait_for(lambda c: c.method == "answerCallbackQuery")
+            assert answer.params["text"] == "Following Source 0"
+            [followed] = await store_of(app).list_subscriptions(USER)
+            assert followed.feed_url == sources[0]["url"]

@@ -8,6 +8,7 @@ modules; `register_fallbacks` must run after every other module has added its co
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -20,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
+from bot.config import Settings, SourceSettings
 from bot.service import subscriptions
 from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
 from bot.tg.common import (
@@ -49,10 +50,20 @@ async def remember_chat(update: Update, context: Context) -> None:
     await services(context).store.upsert_chat(chat.id, chat_kind(update), title)
 
 
-def _source_button(
-    settings: Settings, index: int, followed: set[str], data: str
-) -> InlineKeyboardButton:
-    source = settings.sources[index]
+def source_token(source_id: str) -> str:
+    """A short, stable key for a source in callback data (Telegram allows 64 bytes).
+
+    Buttons name the source, not its position, so an operator reordering the catalogue
+    never makes an old button toggle a different source.
+    """
+    return hashlib.sha1(source_id.encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def _source_by_token(settings: Settings, token: str) -> SourceSettings | None:
+    return next((s for s in settings.sources if source_token(s.id) == token), None)
+
+
+def _source_button(source: SourceSettings, followed: set[str], data: str) -> InlineKeyboardButton:
     mark = "✅" if source.id in followed else "➕"
     return InlineKeyboardButton(f"{mark} {source.name}", callback_data=data)
 
@@ -60,7 +71,10 @@ def _source_button(
 def popular_keyboard(settings: Settings, followed: set[str]) -> InlineKeyboardMarkup | None:
     """Two columns of toggle buttons for the first catalogue sources."""
     count = min(POPULAR_SOURCES, len(settings.sources))
-    buttons = [_source_button(settings, i, followed, f"src:s:{i}") for i in range(count)]
+    buttons = [
+        _source_button(source, followed, f"src:s:{source_token(source.id)}")
+        for source in settings.sources[:count]
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -73,7 +87,8 @@ def catalogue_keyboard(
     first = page * per_page
     last = min(first + per_page, len(settings.sources))
     rows = [
-        [_source_button(settings, i, followed, f"src:t:{i}:{page}")] for i in range(first, last)
+        [_source_button(source, followed, f"src:t:{source_token(source.id)}:{page}")]
+        for source in settings.sources[first:last]
     ]
     if pages > 1:
         rows.append(
@@ -129,11 +144,10 @@ async def source_button(update: Update, context: Context) -> None:
         return
     if kind in ("t", "s"):
         await ensure_may_change(update, context)
-        index = int(rest[0])
-        if not 0 <= index < len(svc.settings.sources):
+        source = _source_by_token(svc.settings, rest[0])
+        if source is None:
             await query.answer("That source is no longer in the catalogue.", show_alert=True)
             return
-        source = svc.settings.sources[index]
         now_on = await subscriptions.toggle_source(svc.store, svc.settings, chat_id, source.id)
         note = f"{'Following' if now_on else 'Stopped following'} {source.name}"
     if kind == "s":

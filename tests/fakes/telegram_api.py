@@ -151,6 +151,11 @@ class FakeTelegram(BotAPI, BotAPIAddress):
                 extra["caption_entities"] = entities
         return self.send_message(chat_id, None, user_id=user_id, extra=extra)
 
+    @staticmethod
+    def button_data(message: JSON, row: int = 0, column: int = 0) -> str:
+        """The callback data of the inline button shown at (row, column) under a bot message."""
+        return str(message["reply_markup"]["inline_keyboard"][row][column]["callback_data"])
+
     def press_button(self, message: JSON, data: str, *, user_id: int | None = None) -> str:
         """A user presses an inline button under a bot message; returns the query id."""
         query_id = str(next(self._callback_ids))
