@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from bot.attribution import Attribution, describe, host_of
 from bot.model import Summary
 
 MAX_MESSAGE_UTF16 = 4096
@@ -26,7 +27,8 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _escape(text: str) -> str:
+def escape_html(text: str) -> str:
+    """Text safe inside Telegram HTML (attributes are escaped separately, with quotes)."""
     return html.escape(text, quote=False)
 
 
@@ -40,20 +42,13 @@ def _safe_href(url: str | None) -> str | None:
     return html.escape(url.strip(), quote=True)
 
 
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = urlsplit(url).hostname
-    return host.removeprefix("www.") if host else None
-
-
 def _shorten(text: str, max_utf16: int) -> str:
     """Cut raw text on a word boundary so that its escaped form fits `max_utf16` units."""
-    if utf16_len(_escape(text)) <= max_utf16:
+    if utf16_len(escape_html(text)) <= max_utf16:
         return text
     budget = max(max_utf16 - utf16_len(ELLIPSIS), 0)
     cut = text
-    while cut and (size := utf16_len(_escape(cut))) > budget:
+    while cut and (size := utf16_len(escape_html(cut))) > budget:
         # Shrink in proportion to the overshoot: a few rounds, not one per character.
         cut = cut[: min(len(cut) - 1, len(cut) * budget // size)]
     space = cut.rfind(" ")
@@ -73,22 +68,23 @@ def hashtag(label: str) -> str | None:
 def source_line_html(summary: Summary) -> str:
     """Attribution: links the article, names publisher and original source when they differ."""
     href = _safe_href(summary.url)
-    publisher = summary.publisher or _host(summary.url)
+    publisher = summary.publisher or host_of(summary.url)
     original = summary.original_source
     if original and publisher and original.casefold() != publisher.casefold():
-        linked = f'<a href="{href}">{_escape(publisher)}</a>' if href else _escape(publisher)
-        return f"Source: {_escape(original)} (via {linked})"
+        shown = escape_html(publisher)
+        linked = f'<a href="{href}">{shown}</a>' if href else shown
+        return f"Source: {escape_html(original)} (via {linked})"
     name = original or publisher or summary.source
     if href:
-        return f'Source: <a href="{href}">{_escape(name or "read the article")}</a>'
-    return f"Source: {_escape(name)}" if name else ""
+        return f'Source: <a href="{href}">{escape_html(name or "read the article")}</a>'
+    return f"Source: {escape_html(name)}" if name else ""
 
 
 def _footer_lines(summary: Summary, also: Iterable[str], tags: Iterable[str]) -> list[str]:
     lines = [source_line_html(summary)]
     also_names = [a for a in also if a]
     if also_names:
-        lines.append(f"Also: {_escape(', '.join(also_names))}")
+        lines.append(f"Also: {escape_html(', '.join(also_names))}")
     if summary.from_feed_excerpt:
         lines.append("<i>Summarised from the feed excerpt; the full article was unavailable.</i>")
     rendered_tags = [t for t in (hashtag(tag) for tag in tags) if t]
@@ -114,20 +110,20 @@ def render_html(
     footer = "\n".join(_footer_lines(summary, also, hashtags))
     footer_len = utf16_len(footer) + 2 if footer else 0
     headline = _shorten(summary.headline or "Untitled", max(limit // 4, 64))
-    head = f"<b>{_escape(headline)}</b>"
+    head = f"<b>{escape_html(headline)}</b>"
     if footer_len + utf16_len(head) > limit:
         # Pathological attribution: keep only the headline, shortened to the limit.
-        return f"<b>{_escape(_shorten(headline, limit - 7))}</b>"
+        return f"<b>{escape_html(_shorten(headline, limit - 7))}</b>"
     budget = limit - footer_len - utf16_len(head)
     bullets: list[str] = []
     for point in points:
-        line = f"{BULLET} {_escape(point)}"
+        line = f"{BULLET} {escape_html(point)}"
         cost = utf16_len(line) + (2 if not bullets else 1)
         if cost <= budget:
             bullets.append(line)
             budget -= cost
         elif not bullets and budget > 40:
-            bullets.append(f"{BULLET} {_escape(_shorten(point, budget - 4))}")
+            bullets.append(f"{BULLET} {escape_html(_shorten(point, budget - 4))}")
             break
         else:
             break
@@ -144,12 +140,10 @@ def render_text(summary: Summary) -> str:
     lines = [summary.headline or "Untitled", ""]
     lines.extend(f"{BULLET} {point}" for point in summary.key_points)
     lines.append("")
-    publisher = summary.publisher or _host(summary.url)
-    original = summary.original_source
-    if original and publisher and original.casefold() != publisher.casefold():
-        lines.append(f"Source: {original} (via {publisher})")
-    elif original or publisher or summary.source:
-        lines.append(f"Source: {original or publisher or summary.source}")
+    publisher = summary.publisher or host_of(summary.url)
+    attribution = describe(Attribution(summary.original_source, publisher)) or summary.source
+    if attribution:
+        lines.append(f"Source: {attribution}")
     if summary.url:
         lines.append(summary.url)
     if summary.from_feed_excerpt:

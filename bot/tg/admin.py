@@ -8,7 +8,6 @@ removed from it (and mark a private chat that blocked the bot inactive).
 
 from __future__ import annotations
 
-import html
 import logging
 import secrets
 from typing import Any
@@ -25,6 +24,7 @@ from telegram.ext import (
 
 from bot.errors import DeliveryError, InputError, NotAllowedError
 from bot.model import RouteOptions
+from bot.render import escape_html
 from bot.service.broadcast import Progress, format_progress
 from bot.tg.common import Context, message_of, reply
 from bot.tg.services import Services, services, services_of
@@ -180,8 +180,8 @@ async def health(update: Update, context: Context) -> None:
         lines.append("All feeds are healthy.")
     for feed in failing[:20]:
         state = "off" if not feed.state.active else f"{feed.state.consecutive_failures} failures"
-        error = html.escape(feed.state.last_error or "unknown error", quote=False)
-        lines.append(f"• {html.escape(feed.title or feed.url, quote=False)} ({state}): {error}")
+        error = escape_html(feed.state.last_error or "unknown error")
+        lines.append(f"• {escape_html(feed.title or feed.url)} ({state}): {error}")
     if len(failing) > 20:
         lines.append(f"…and {len(failing) - 20} more.")
     await reply(update, "\n".join(lines))
@@ -245,7 +245,7 @@ async def channel(update: Update, context: Context) -> None:
         raise InputError(f"I can't see the channel {args[1]}; add me to it first") from None
     source_ids, options = _route_options(args[2:])
     feed_ids = await _feed_ids(found, source_ids)
-    title = html.escape(chat.title or args[1], quote=False)
+    title = escape_html(chat.title or args[1])
     if args[0] == "remove":
         removed = await found.store.remove_routes(chat.id, feed_ids or None)
         await reply(update, f"Removed {removed} route(s) from {title}.")
@@ -262,15 +262,13 @@ async def channel(update: Update, context: Context) -> None:
 async def _list_routes(found: Services) -> str:
     routes = await found.store.list_routes()
     if not routes:
-        return "No channel routes yet. " + html.escape(CHANNEL_USAGE, quote=False)
+        return "No channel routes yet. " + escape_html(CHANNEL_USAGE)
     lines = ["📣 <b>Channel routes</b>"]
     for route in routes:
         chat = await found.store.get_chat(route.chat_id)
         feed = await found.store.get_feed(route.feed_id)
-        name = html.escape((chat.title if chat else None) or str(route.chat_id), quote=False)
-        source = html.escape(
-            (feed.source_id or feed.title or feed.url) if feed else "?", quote=False
-        )
+        name = escape_html((chat.title if chat else None) or str(route.chat_id))
+        source = escape_html((feed.source_id or feed.title or feed.url) if feed else "?")
         state = "" if route.active else " (off)"
         lines.append(f"• {name} ← {source}{state}")
     return "\n".join(lines)

@@ -6,12 +6,11 @@ The usage lines are HTML: raised as `UsageError`, they are shown as written.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from bot.config import Settings, SourceSettings
 from bot.model import ChatSettings, Subscription
-from bot.render import MAX_MESSAGE_UTF16, utf16_len
+from bot.render import MAX_MESSAGE_UTF16, escape_html, utf16_len
 from bot.service.subscriptions import display_name
 
 WELCOME = (
@@ -55,9 +54,8 @@ USAGE = {
 }
 
 
-def escape(text: str) -> str:
-    """Text safe inside Telegram HTML."""
-    return html.escape(text, quote=False)
+# Handlers escape user-supplied values with the renderer's one escape function.
+escape = escape_html
 
 
 def split_lines(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:

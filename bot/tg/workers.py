@@ -7,7 +7,6 @@ a 429 seen by any of them pauses all of them.
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.errors import DeliveryError
+from bot.render import escape_html
 from bot.service.broadcast import Broadcaster
 from bot.service.deliver import Deliverer
 from bot.service.pacing import Limits, Pacer
@@ -72,7 +72,7 @@ def workers_of(application: App) -> Workers:
             return
         await pacer.acquire(chat_id)
         try:
-            await services.messenger.send(chat_id, html.escape(text, quote=False))
+            await services.messenger.send(chat_id, escape_html(text))
         except DeliveryError as exc:
             log.warning("could not alert the operator: %s", exc)
 
