@@ -36,7 +36,10 @@ def _safe_href(url: str | None) -> str | None:
     """The URL if it is a plain http(s) link we may put in an href, else None."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a link we can offer
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return html.escape(url.strip(), quote=True)

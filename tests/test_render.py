@@ -87,6 +87,12 @@ def test_only_http_links_become_hrefs() -> None:
     assert "javascript" not in post
 
 
+def test_malformed_url_is_shown_unlinked_not_raised() -> None:
+    post = render_html(make(url="http://[::1/story", publisher=None, original_source=None))
+    assert "href" not in post
+    assert "http://[::1/story" in render_text(make(url="http://[::1/story"))
+
+
 def test_url_with_quotes_cannot_break_out_of_the_attribute() -> None:
     post = render_html(make(url='https://example.org/a"onmouseover="x'))
     parsed = parse(post)
