@@ -9,8 +9,9 @@ the same way before scoring, and Lead-3 (the first three sentences of the same i
 the same path, so both are scored alike against the references exactly as given. ROUGE is
 rouge-score's F1 with the Porter stemmer; ROUGE-Lsum uses newline-joined sentences.
 
-The summariser is any `bot.summarize.Summarizer`. The LLM backend is scored the same way against
-any OpenAI-compatible endpoint (not run in CI; its fallbacks to extractive are counted and shown):
+The summariser is any `bot.summarize.Summarizer`. The LLM backend is scored the same way
+against any OpenAI-compatible endpoint (not run in CI; its fallbacks to extractive are counted
+and shown):
 
     .venv/bin/python benchmarks/summaries.py --backend llm --limit 100 \
         --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b [--api-key-env OPENAI_API_KEY]
@@ -33,9 +34,9 @@ from rouge_score import rouge_scorer
 from bot import config
 from bot.llm.summarizer import LLMSummarizer
 from bot.model import Article
-from bot.sentences import split_sentences
-from bot.summarize import Summarizer, summarize_text
 from bot.summarizers import build_summarizer as build_configured
+from bot.text.sentences import split_sentences
+from bot.text.summarize import Summarizer, summarize_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = (

@@ -14,8 +14,8 @@ import httpx
 from bot.config import Settings
 from bot.llm.client import ChatClient
 from bot.llm.summarizer import LLMSummarizer
-from bot.logs import register_secret
-from bot.summarize import ExtractiveSummarizer, Summarizer
+from bot.ops.logs import register_secret
+from bot.text.summarize import ExtractiveSummarizer, Summarizer
 
 
 def build_summarizer(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-CORE_MODULES = ["errors.py", "model.py", "clean.py", "summarize.py", "render.py"]
+CORE_MODULES = ["errors.py", "model.py", "text/clean.py", "text/summarize.py", "text/render.py"]
 FORBIDDEN_IN_CORE = (
     "telegram",
     "httpx",

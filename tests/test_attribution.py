@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.attribution import (
+from bot.model import Article
+from bot.text.attribution import (
     Attribution,
     describe,
     host_of,
@@ -11,8 +12,7 @@ from bot.attribution import (
     source_from_text,
     split_title,
 )
-from bot.model import Article
-from bot.summarize import summarize_article, summarize_text
+from bot.text.summarize import summarize_article, summarize_text
 
 
 @pytest.mark.parametrize(

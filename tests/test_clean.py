@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bot.clean import clean_document, clean_paragraphs, clean_text
+from bot.text.clean import clean_document, clean_paragraphs, clean_text
 
 SEED = "seed/000_018c53ecd229c31f.txt"
 

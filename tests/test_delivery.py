@@ -18,7 +18,7 @@ from bot.service.digest import digest_due
 from bot.service.pacing import Limits, Pacer
 from bot.service.poll import ALERT_AFTER_FAILURES, FeedSource, Poller, passes_filter
 from bot.store import Store
-from bot.summarize import ExtractiveSummarizer
+from bot.text.summarize import ExtractiveSummarizer
 from tests.fakes.telegram_api import FakeTelegram
 from tests.feed_server import FakeSite, Story
 from tests.tg_harness import messenger_for, sends_per_chat, sqlite_store

@@ -8,7 +8,6 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import metrics
 from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
@@ -17,6 +16,7 @@ from bot.errors import (
     RetryLaterError,
     TelegramUnavailableError,
 )
+from bot.ops import metrics
 from bot.service.ports import Button
 from bot.tg.messenger import PTB_TIMEDELTA, translate
 from tests.fakes.telegram_api import FakeTelegram

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from bot.cli import main
-from bot.demo import SAMPLE_FEEDS, SampleServer
 from bot.feeds.extract import extract_article, is_usable
 from bot.feeds.parse import parse_feed
+from bot.offline.demo import SAMPLE_FEEDS, SampleServer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "bot" / "samples"
 PAGES = sorted((SAMPLES / "pages").glob("*.html"))

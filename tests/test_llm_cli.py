@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli.summarize import load_article
 from bot.model import Summary
-from bot.summarize import summarize_article
+from bot.text.summarize import summarize_article
 from tests.fakes.openai_api import FakeOpenAI, error_reply, json_reply
 
 REPO = Path(__file__).resolve().parent.parent

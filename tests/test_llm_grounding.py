@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from bot.errors import UngroundedSummaryError
 from bot.llm.grounding import ArticleEvidence, ground, to_plain
-from bot.rank import MAX_POINT_CHARS
+from bot.text.rank import MAX_POINT_CHARS
 from tests.llm_fixtures import BRIDGE_TEXT, BRIDGE_TITLE, GOOD_POINTS
 
 EVIDENCE = ArticleEvidence(f"{BRIDGE_TITLE}\n{BRIDGE_TEXT}")

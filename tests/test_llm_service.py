@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot import config
-from bot.demo import SampleServer, demo_settings, run_cycle
-from bot.sentences import split_sentences
+from bot.offline.demo import SampleServer, demo_settings, run_cycle
+from bot.text.sentences import split_sentences
 from tests.fakes.openai_api import FakeOpenAI, Reply, chat_reply, error_reply, json_reply
 
 SAMPLE_ITEMS = 6

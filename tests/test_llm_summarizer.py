@@ -12,11 +12,11 @@ import pytest
 from bot import config
 from bot.errors import InputError
 from bot.llm.summarizer import LLMSummarizer
-from bot.metrics import REGISTRY
 from bot.model import Article
-from bot.render import render_html
-from bot.summarize import ExtractiveSummarizer
+from bot.ops.metrics import REGISTRY
 from bot.summarizers import build_summarizer
+from bot.text.render import render_html
+from bot.text.summarize import ExtractiveSummarizer
 from tests.fakes.openai_api import (
     FakeOpenAI,
     Reply,

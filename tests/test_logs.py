@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from bot.config import LoggingSettings
-from bot.logs import CHATTY_LOGGERS, SECRETS, redact, register_secret, setup_logging
+from bot.ops.logs import CHATTY_LOGGERS, SECRETS, redact, register_secret, setup_logging
 
 FAKE_TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrs"
 API_KEY = "sk-local-very-secret-key"

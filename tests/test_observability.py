@@ -10,10 +10,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics
 from bot.config import MetricsSettings
-from bot.demo import SampleServer, demo_settings, run_cycle
-from bot.observability import HealthServer, start_health_server
+from bot.offline.demo import SampleServer, demo_settings, run_cycle
+from bot.ops import metrics
+from bot.ops.observability import HealthServer, start_health_server
 from bot.store.factory import open_store
 
 Serve = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -92,7 +92,7 @@ async def test_healthz_is_unavailable_when_the_database_fails(serve: Serve) -> N
 async def test_healthz_does_not_hang_when_the_database_hangs(
     serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.observability.DATABASE_TIMEOUT", 0.2)
+    monkeypatch.setattr("bot.ops.observability.DATABASE_TIMEOUT", 0.2)
     client = await serve(database_check=database_hangs, max_poll_age=60)
     started = time.monotonic()
     response = await client.get("/healthz")

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from bot.progress import Progress
+from bot.ops.progress import Progress
 
 
 class Clock:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.model import Summary
-from bot.render import (
+from bot.text.render import (
     MAX_MESSAGE_UTF16,
     hashtag,
     render_digest,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.sentences import is_lower_case_text, split_sentences
+from bot.text.sentences import is_lower_case_text, split_sentences
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import summarize as stable_summarize
 from bot.errors import InputError
 from bot.model import Article, Summary
-from bot.summarize import ExtractiveSummarizer, Summarizer, summarize_article, summarize_text
+from bot.text import summarize as text_summarize
+from bot.text.summarize import ExtractiveSummarizer, Summarizer, summarize_article, summarize_text
 
 SEED = "seed/000_018c53ecd229c31f.txt"
 
@@ -253,8 +255,8 @@ _SUMMARISER_MODULES = ("sentences", "boilerplate", "clean", "attribution", "rank
 @pytest.mark.parametrize("module", _SUMMARISER_MODULES)
 def test_summariser_modules_import_only_stdlib_and_the_pure_core(module):
     """Nothing to download, nothing to connect to: the summariser runs anywhere, offline."""
-    path = Path(__file__).resolve().parent.parent / "bot" / f"{module}.py"
-    allowed = {f"bot.{name}" for name in (*_SUMMARISER_MODULES, "model", "errors")}
+    path = Path(__file__).resolve().parent.parent / "bot" / "text" / f"{module}.py"
+    allowed = {f"bot.text.{name}" for name in _SUMMARISER_MODULES} | {"bot.model", "bot.errors"}
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names = []
         if isinstance(node, ast.Import):
@@ -280,3 +282,14 @@ def test_key_points_never_start_or_end_inside_a_quotation():
     assert points
     for point in points:
         assert (point.count("“") + point.count("”")) % 2 == 0, point
+
+
+def test_the_stable_name_bot_summarize_summarize_text_is_the_text_core_function() -> None:
+    """`bot.summarize.summarize_text` stays importable after the text core moved to bot/text/."""
+    assert stable_summarize.summarize_text is text_summarize.summarize_text
+    summary = stable_summarize.summarize_text(
+        "Harbour bridge reopens\n\nThe harbour bridge reopened on Monday after repairs. "
+        "Engineers replaced the cables. Traffic returned to normal by noon.",
+        max_points=2,
+    )
+    assert summary.headline == "Harbour bridge reopens"

@@ -18,9 +18,9 @@ from typing import Any
 from bot.cli.common import add_config_argument, load_settings, opened_store, telegram_messenger
 from bot.config import Settings, require_token
 from bot.errors import InputError
-from bot.logs import setup_logging
 from bot.model import Broadcast
-from bot.progress import Progress
+from bot.ops.logs import setup_logging
+from bot.ops.progress import Progress
 from bot.service.broadcast import Broadcaster
 from bot.service.broadcast import Progress as BroadcastProgress
 from bot.service.pacing import Pacer

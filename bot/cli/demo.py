@@ -11,9 +11,9 @@ from typing import Any
 
 from bot import config
 from bot.config import Settings
-from bot.demo import SampleServer, demo_settings, preview_page, run_cycle
 from bot.errors import InputError
-from bot.render import render_text
+from bot.offline.demo import SampleServer, demo_settings, preview_page, run_cycle
+from bot.text.render import render_text
 
 _RULE = "─" * 60
 

@@ -15,8 +15,8 @@ from bot.feeds.extract import article_from_entry
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.model import Entry, Feed, Summary
-from bot.summarize import Summarizer
 from bot.summarizers import build_summarizer
+from bot.text.summarize import Summarizer
 
 # Feed files larger than this are refused: no feed is 50 MB.
 MAX_FEED_BYTES = 50 * 1024 * 1024

@@ -18,8 +18,8 @@ from bot.cli.common import add_config_argument, known_chat, load_settings, opene
 from bot.config import Settings
 from bot.errors import InputError
 from bot.feeds.fetch import Fetcher
-from bot.logs import setup_logging
-from bot.progress import Progress
+from bot.ops.logs import setup_logging
+from bot.ops.progress import Progress
 from bot.service import opml
 
 # Exit code when the import ran but some feeds could not be added (each is listed on stderr).

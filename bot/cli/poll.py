@@ -27,8 +27,8 @@ from bot.cli.common import (
 )
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
-from bot.logs import setup_logging
-from bot.progress import Progress
+from bot.ops.logs import setup_logging
+from bot.ops.progress import Progress
 from bot.service.deliver import Deliverer, DeliveryReport
 from bot.service.pacing import Pacer
 from bot.service.poll import FeedOutcome, FeedSource, Poller, PollReport

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot import config
 from bot.errors import ConfigError
-from bot.logs import setup_logging
-from bot.observability import start_health_server
+from bot.ops.logs import setup_logging
+from bot.ops.observability import start_health_server
 from bot.tg.app import build_application, running
 from bot.tg.services import services_of
 

@@ -15,9 +15,9 @@ from typing import Any
 from bot import config
 from bot.errors import InputError
 from bot.model import Article, Summary
-from bot.render import render_html, render_text
-from bot.summarize import article_from_text
 from bot.summarizers import build_summarizer
+from bot.text.render import render_html, render_text
+from bot.text.summarize import article_from_text
 
 # Inputs larger than this are refused before decoding: no news article is 20 MB of text.
 MAX_INPUT_BYTES = 20 * 1024 * 1024

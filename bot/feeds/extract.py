@@ -16,11 +16,11 @@ import lxml.etree
 import trafilatura
 from trafilatura.utils import load_html
 
-from bot.clean import clean_text
 from bot.feeds.charset import decode_text
 from bot.feeds.language import guess_language
 from bot.feeds.pagemeta import PageMeta, host_name, read_meta
 from bot.model import Article, Entry
+from bot.text.clean import clean_text
 
 _WORDS = re.compile(r"\w+")
 # How many leading lines may repeat the headline or standfirst (trafilatura often keeps them).

@@ -69,6 +69,6 @@ def body_text(markup: str) -> str:
     """A summary or content block as plain paragraphs.
 
     Boilerplate and repeats are removed later, by the summariser's own cleaning
-    (`bot.clean`), only for the entries that are actually summarised.
+    (`bot.text.clean`), only for the entries that are actually summarised.
     """
     return html_to_text(markup)

@@ -3,7 +3,7 @@
 The model is untrusted. A key point survives only if it carries no link, every number and every
 capitalised word in it occurs in the article, and it shares at least one content word with the
 article; markup is stripped and long points are trimmed like extractive ones
-(`bot.rank.shorten`). When the summary is written in another language than the article, words
+(`bot.text.rank.shorten`). When the summary is written in another language than the article, words
 cannot be compared, so only numbers and links are checked there. If most points fail, the whole
 answer is `UngroundedSummaryError`: a model that invents half its points is not trusted with
 the other half.
@@ -17,9 +17,9 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.clean import raw_paragraphs
 from bot.errors import UngroundedSummaryError
-from bot.rank import MAX_POINT_CHARS, shorten
+from bot.text.clean import raw_paragraphs
+from bot.text.rank import MAX_POINT_CHARS, shorten
 
 MAX_HEADLINE_CHARS = 160
 _MIN_WORD = 2

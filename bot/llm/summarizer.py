@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from bot.clean import clean_text
 from bot.config import LLMSettings
 from bot.errors import SummarizerError
 from bot.llm.cache import OutcomeCache, cache_key
@@ -35,9 +34,10 @@ from bot.llm.prompt import (
     cut_article,
     language_name,
 )
-from bot.metrics import LLM_FALLBACKS, LLM_REQUEST_SECONDS, LLM_REQUESTS
 from bot.model import Article, Summary
-from bot.summarize import MAX_POINTS, MIN_POINTS, ExtractiveSummarizer, Summarizer
+from bot.ops.metrics import LLM_FALLBACKS, LLM_REQUEST_SECONDS, LLM_REQUESTS
+from bot.text.clean import clean_text
+from bot.text.summarize import MAX_POINTS, MIN_POINTS, ExtractiveSummarizer, Summarizer
 
 log = logging.getLogger(__name__)
 

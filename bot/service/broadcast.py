@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from bot import metrics
 from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
@@ -32,6 +31,7 @@ from bot.errors import (
     TelegramUnavailableError,
 )
 from bot.model import Broadcast, BroadcastOutcome
+from bot.ops import metrics
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger

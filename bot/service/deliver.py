@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from time import monotonic
 
-from bot import metrics
 from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
@@ -35,12 +34,13 @@ from bot.errors import (
     TelegramUnavailableError,
 )
 from bot.model import Chat, Delivery, Item, Summary
-from bot.render import render_html
+from bot.ops import metrics
 from bot.service.digest import digest_batches, digest_due
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
+from bot.text.render import render_html
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import Chat, Delivery, Summary
-from bot.render import render_digest
+from bot.text.render import render_digest
 
 # The digest goes out when the chat's local time is within this window after its HH:MM.
 DIGEST_WINDOW = timedelta(minutes=10)

@@ -21,15 +21,15 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot import metrics
 from bot.errors import FetchError, NewsbotError, SummarizerError
 from bot.feeds import policy
 from bot.feeds.extract import article_from_entry, is_usable
 from bot.feeds.fetch import Fetcher
 from bot.model import Article, DeliveryRequest, Entry, Item, StoredFeed, Summary
+from bot.ops import metrics
 from bot.service.deliver import DUPLICATE_WINDOW, Deliverer, utcnow
 from bot.store.protocol import Store
-from bot.summarize import Summarizer, summarize_article
+from bot.text.summarize import Summarizer, summarize_article
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from bot.feeds.fetch import Fetcher
 from bot.model import Article, Entry, Summary
 from bot.service.subscriptions import find_subscription, looks_like_url, normalise_url
 from bot.store.protocol import Store
-from bot.summarize import Summarizer, summarize_article
+from bot.text.summarize import Summarizer, summarize_article
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from telegram.ext import (
 
 from bot.errors import DeliveryError, InputError, NotAllowedError
 from bot.model import RouteOptions
-from bot.render import escape_html
 from bot.service.broadcast import Progress, format_progress
+from bot.text.render import escape_html
 from bot.tg.common import Context, message_of, reply
 from bot.tg.services import Services, services, services_of
 from bot.tg.workers import workers_of

@@ -31,7 +31,6 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot import metrics
 from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
@@ -40,6 +39,7 @@ from bot.errors import (
     RetryLaterError,
     TelegramUnavailableError,
 )
+from bot.ops import metrics
 from bot.service.ports import Keyboard
 
 # python-telegram-bot 22 gives time periods (`RetryAfter.retry_after`) as timedelta when this is

@@ -7,8 +7,8 @@ from typing import Any
 from telegram import MessageEntity, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.render import render_digest, render_html
 from bot.service import reading
+from bot.text.render import render_digest, render_html
 from bot.tg.common import Context, arguments, message_of, reply
 from bot.tg.services import Services, services
 

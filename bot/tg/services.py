@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
-from bot.summarize import Summarizer
+from bot.text.summarize import Summarizer
 
 BOT_DATA_KEY = "newsbot.services"
 

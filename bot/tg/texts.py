@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from bot.config import Settings, SourceSettings
 from bot.model import ChatSettings, Subscription
-from bot.render import MAX_MESSAGE_UTF16, escape_html, utf16_len
 from bot.service.subscriptions import display_name
+from bot.text.render import MAX_MESSAGE_UTF16, escape_html, utf16_len
 
 WELCOME = (
     "👋 <b>Hi! I turn the news into short posts</b>: a headline, the source and a few key "

@@ -15,11 +15,11 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.errors import DeliveryError
-from bot.render import escape_html
 from bot.service.broadcast import Broadcaster
 from bot.service.deliver import Deliverer
 from bot.service.pacing import Limits, Pacer
 from bot.service.poll import FeedSource, Poller
+from bot.text.render import escape_html
 from bot.tg.services import services_of
 
 log = logging.getLogger(__name__)

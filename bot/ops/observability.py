@@ -7,7 +7,7 @@ stops answering, which is exactly the liveness signal an orchestrator needs.
 - `GET /healthz` 200 when ready — the database answers and a poll cycle finished within
   `metrics.max_poll_age` seconds (counted from start-up until the first cycle) — else 503;
   the JSON body says which check failed.
-- `GET /metrics` Prometheus text exposition of `bot.metrics.REGISTRY`.
+- `GET /metrics` Prometheus text exposition of `bot.ops.metrics.REGISTRY`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import metrics
 from bot.config import MetricsSettings
+from bot.ops import metrics
 
 log = logging.getLogger(__name__)
 

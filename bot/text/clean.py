@@ -6,7 +6,7 @@ paragraphs are compared by word-trigram coverage: one covered by the union of se
 composite and goes; a later one covered by a single earlier paragraph is a copy (or a caption) and
 goes; a sentence said before goes. Text repeated three times or more is a template (an interview's
 recurring question) and stays, as do short lines. Publisher boilerplate is recognised by generic
-signals (`bot.boilerplate`). Section labels ("Details:", "Background:") are stripped but
+signals (`bot.text.boilerplate`). Section labels ("Details:", "Background:") are stripped but
 remembered, so the summariser can weigh old context less; a "Source:" paragraph is kept for
 attribution. Everything here is linear in the text size.
 """
@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.boilerplate import BACKGROUND_LABELS, is_boilerplate, split_label
-from bot.sentences import is_lower_case_text, split_sentences
+from bot.text.boilerplate import BACKGROUND_LABELS, is_boilerplate, split_label
+from bot.text.sentences import is_lower_case_text, split_sentences
 
 _WORD = re.compile(r"\w+")
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")

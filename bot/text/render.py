@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from bot.attribution import Attribution, describe, host_of
 from bot.model import Summary
+from bot.text.attribution import Attribution, describe, host_of
 
 MAX_MESSAGE_UTF16 = 4096
 BULLET = "•"

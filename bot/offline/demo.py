@@ -29,8 +29,8 @@ from bot.service.poll import FeedSource, Poller
 from bot.service.ports import Keyboard
 from bot.store.factory import open_store
 from bot.store.protocol import Store
-from bot.summarize import Summarizer
 from bot.summarizers import build_summarizer
+from bot.text.summarize import Summarizer
 
 SAMPLES: Traversable = resources.files("bot").joinpath("samples")
 # Placeholder in the sample files for the server's own base URL.

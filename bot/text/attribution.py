@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.boilerplate import SOURCE_LABELS
+from bot.text.boilerplate import SOURCE_LABELS
 
 _CAPITALISED = r"[A-Z\u00c0-\u00de\u0400-\u042f\u0490][\w&.'’-]*"  # Latin and Cyrillic capitals
 _NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,3}}"

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from bot.boilerplate import SOURCE_LABELS, is_promotional
-from bot.clean import Paragraph
+from bot.text.boilerplate import SOURCE_LABELS, is_promotional
+from bot.text.clean import Paragraph
 
 MAX_POINT_CHARS = 220
 _MIN_POINT_CHARS = 60  # a trimmed point keeps at least this much before its clause boundary

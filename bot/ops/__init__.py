@@ -1,0 +1,1 @@
+"""Operations: logging, metrics, the health/metrics HTTP endpoint and terminal progress."""
