@@ -37,7 +37,6 @@ def register(subparsers: Any) -> None:
     """Add the `broadcast` command."""
     parser = subparsers.add_parser(
         "broadcast",
-        help="send a message to every active chat (resumable with --resume ID)",
         description="TEXT is Telegram HTML: <b>, <i>, <a href>… as in bot messages; "
         "escape a literal < or & as &lt; and &amp;.",
     )

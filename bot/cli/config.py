@@ -13,7 +13,7 @@ from bot.errors import ConfigError
 
 def register(subparsers: Any) -> None:
     """Add the `config` command and its `check` action."""
-    parser = subparsers.add_parser("config", help="work with configuration files")
+    parser = subparsers.add_parser("config")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser(
         "check", help="validate a config file; prints OK and a summary, or one error line"

@@ -16,7 +16,7 @@ from bot.store import migrate
 
 def register(subparsers: Any) -> None:
     """Add the `db` command with its `upgrade` and `status` actions."""
-    parser = subparsers.add_parser("db", help="database schema: upgrade or show status")
+    parser = subparsers.add_parser("db")
     parser.add_argument(
         "action", choices=("upgrade", "status"), help="upgrade to the newest schema, or report"
     )

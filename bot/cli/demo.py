@@ -20,9 +20,7 @@ _RULE = "─" * 60
 
 def register(subparsers: Any) -> None:
     """Add the `demo` command."""
-    parser = subparsers.add_parser(
-        "demo", help="poll bundled sample feeds offline and print the posts a channel would get"
-    )
+    parser = subparsers.add_parser("demo")
     parser.add_argument("--html", metavar="FILE", help="also write an HTML preview of the posts")
     parser.add_argument(
         "--points", type=int, default=4, choices=range(1, 9), metavar="N", help="key points (1-8)"

@@ -26,7 +26,7 @@ EXCERPT_CHARS = 300
 
 def register(subparsers: Any) -> None:
     """Add the `feed` command."""
-    parser = subparsers.add_parser("feed", help="list a feed's entries with short summaries")
+    parser = subparsers.add_parser("feed")
     parser.add_argument("source", metavar="URL|PATH", help="an http(s) feed URL or a feed file")
     parser.add_argument("--limit", type=int, default=10, help="at most this many entries (1-500)")
     parser.add_argument("--format", choices=("text", "json"), default="text")

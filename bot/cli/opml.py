@@ -28,14 +28,12 @@ SOME_FAILED = 3
 
 def register(subparsers: Any) -> None:
     """Add the `import-opml` and `export-opml` commands."""
-    importer = subparsers.add_parser(
-        "import-opml", help="subscribe a chat to every feed of an OPML file"
-    )
+    importer = subparsers.add_parser("import-opml")
     importer.add_argument("file", metavar="FILE", help="the OPML file")
     importer.add_argument("--chat", type=int, required=True, metavar="CHAT_ID")
     add_config_argument(importer)
     importer.set_defaults(handler=run_import)
-    exporter = subparsers.add_parser("export-opml", help="write a chat's subscriptions as OPML")
+    exporter = subparsers.add_parser("export-opml")
     exporter.add_argument("--chat", type=int, required=True, metavar="CHAT_ID")
     exporter.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     add_config_argument(exporter)

@@ -39,9 +39,7 @@ from bot.tg.workers import limits_of
 
 def register(subparsers: Any) -> None:
     """Add the `poll` command."""
-    parser = subparsers.add_parser(
-        "poll", help="poll every due feed once, then send the new posts through Telegram"
-    )
+    parser = subparsers.add_parser("poll")
     parser.add_argument(
         "--once",
         action="store_true",

@@ -22,7 +22,7 @@ from bot.tg.services import services_of
 
 def register(subparsers: Any) -> None:
     """Add the `run` command."""
-    parser = subparsers.add_parser("run", help="run the Telegram bot (long polling or webhook)")
+    parser = subparsers.add_parser("run")
     parser.add_argument(
         "--config", default=None, help=f"config file (default: ${config.CONFIG_PATH_ENV})"
     )

@@ -26,9 +26,7 @@ _BINARY_CONTROL_SHARE = 0.05
 
 def register(subparsers: Any) -> None:
     """Add the `summarize` command."""
-    parser = subparsers.add_parser(
-        "summarize", help="summarise an article file (text or HTML) or stdin"
-    )
+    parser = subparsers.add_parser("summarize")
     parser.add_argument(
         "input", metavar="PATH|URL|-", help="a text or HTML file, an http(s) URL, or - for stdin"
     )
