@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 from bot.feeds.charset import decode_text
 from bot.feeds.language import guess_language
 from bot.feeds.pagemeta import PageMeta, host_name, read_meta
+from bot.feeds.sanitize import safe_fields, safe_text
 from bot.model import Article, Entry
 from bot.text.clean import clean_text
 
@@ -33,6 +34,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     """Extract the main text and metadata of an HTML page; empty text when there is none."""
     if isinstance(html, bytes):
         html = decode_text(html)  # the same charset rules as fetched pages
+    html = safe_text(html)  # lxml refuses NUL and control characters outright
     try:
         tree = load_html(html)
     except (ValueError, TypeError, lxml.etree.LxmlError):
@@ -42,20 +44,22 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     meta = read_meta(tree, url)
     try:
         raw = trafilatura.extract(tree, fast=True, include_comments=False)
-    except (ValueError, TypeError, lxml.etree.LxmlError):
+    except Exception:  # noqa: BLE001 - trafilatura raises anything on hostile markup
         raw = None
     if raw:
         raw = _strip_furniture(raw, url, meta)
     text = clean_text(raw) if raw else ""
-    return Article(
-        text=text,
-        title=meta.title,
-        url=url,
-        site_name=meta.site_name,
-        published=meta.published,
-        language=meta.language or guess_language(text),
-        author=meta.author,
-        description=meta.description,
+    return safe_fields(
+        Article(
+            text=text,
+            title=meta.title,
+            url=url,
+            site_name=meta.site_name,
+            published=meta.published,
+            language=meta.language or guess_language(text),
+            author=meta.author,
+            description=meta.description,
+        )
     )
 
 

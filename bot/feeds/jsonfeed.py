@@ -10,6 +10,7 @@ from typing import Any
 from bot.errors import ParseError
 from bot.feeds.identity import entry_identity
 from bot.feeds.markup import body_text, snippet_text
+from bot.feeds.policy import MAX_ENTRIES
 from bot.model import Entry, Feed
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -53,7 +54,7 @@ def _entry(item: object, clamp: Callable[[datetime | None], datetime | None]) ->
     raw_id = item.get("id")
     guid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
     content_html = _text(item.get("content_html"))
-    content = body_text(content_html) if content_html else body_text(item.get("content_text") or "")
+    content = body_text(content_html or _text(item.get("content_text")) or "")
     summary = body_text(_text(item.get("summary")) or "")
     if not (title or content or summary or link):
         return None
@@ -76,6 +77,8 @@ def parse_json_feed(
         document = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ParseError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError("not a JSON Feed: nested too deeply") from None
     if not isinstance(document, dict):
         raise ParseError("JSON Feed must be an object")
     version = document.get("version")
@@ -84,7 +87,9 @@ def parse_json_feed(
     items = document.get("items")
     if not isinstance(items, list):
         raise ParseError("JSON Feed has no 'items' list")
-    entries = tuple(e for e in (_entry(item, clamp) for item in items) if e is not None)
+    entries = tuple(
+        e for e in (_entry(item, clamp) for item in items[:MAX_ENTRIES]) if e is not None
+    )
     return Feed(
         url=_text(document.get("feed_url")) or url,
         title=_text(document.get("title")),

@@ -8,6 +8,8 @@ import re
 import lxml.etree
 import lxml.html
 
+from bot.feeds.sanitize import safe_text
+
 _BLOCKS = frozenset(
     [
         "p",
@@ -47,6 +49,7 @@ def _squeeze(text: str) -> str:
 
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML fragment, one line per block element; never raises."""
+    markup = safe_text(markup)
     if "<" not in markup:
         return _squeeze(html.unescape(markup))
     try:

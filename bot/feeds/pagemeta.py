@@ -81,7 +81,10 @@ def parse_date(value: str | None) -> datetime | None:
 
 def host_name(url: str | None) -> str | None:
     """The URL's host without a leading www., for attribution."""
-    host = urlsplit(url).hostname if url else None
+    try:
+        host = urlsplit(url).hostname if url else None
+    except ValueError:  # an unclosed IPv6 bracket, e.g. og:site_name "http://["
+        return None
     return host.removeprefix("www.") if host else None
 
 
@@ -89,7 +92,7 @@ def _json_ld_objects(root: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
     for script in root.iterfind(".//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             continue
         stack = data if isinstance(data, list) else [data]
         while stack:
@@ -150,7 +153,11 @@ def _published(
     if found is None:
         time_node = root.find(".//time[@datetime]")
         found = parse_date(time_node.get("datetime")) if time_node is not None else None
-    return found or parse_date(htmldate.find_date(root, url=url, original_date=True))
+    try:
+        guessed = htmldate.find_date(root, url=url, original_date=True)
+    except Exception:  # noqa: BLE001 - htmldate's heuristics raise anything on odd pages
+        return None
+    return found or parse_date(guessed)
 
 
 def _clean_byline(author: str | None) -> str | None:

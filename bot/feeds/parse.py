@@ -2,7 +2,11 @@
 
 feedparser always gets bytes (wrapped in a file object), never a URL or a path, so it can
 never fetch anything itself. Ill-formed feeds that still yield entries are accepted; those
-that yield nothing raise `ParseError` with feedparser's reason.
+that yield nothing raise `ParseError` with feedparser's reason. Whatever a remote server sends,
+the only exception that leaves `parse_feed` is `ParseError`: feedparser and the XML parsers
+beneath it raise anything from `TypeError` to `RecursionError` on hostile bytes. At most
+`MAX_ENTRIES` entries are read (the newest, in a newest-first or oldest-first document), and
+every text field is passed through `bot.feeds.sanitize`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -21,11 +26,14 @@ from bot.feeds.charset import charset_from_content_type
 from bot.feeds.identity import entry_identity
 from bot.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
 from bot.feeds.markup import body_text, snippet_text
+from bot.feeds.policy import MAX_ENTRIES
+from bot.feeds.sanitize import safe_fields
 from bot.model import Entry, Feed
 
 # Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
 FUTURE_TOLERANCE = timedelta(hours=1)
 _XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _SLASH_DATE = re.compile(
     r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
 )
@@ -59,24 +67,38 @@ def _slash_date(value: str | None) -> datetime | None:
         return None
 
 
+def _string(raw: Any, key: str) -> str:
+    """A text field of a feedparser dict; odd markup can leave a dict or list there instead."""
+    value = raw.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _published(raw: Any) -> datetime | None:
     for key in ("published", "updated", "created"):
-        if raw.get(key):
-            return _slash_date(raw.get(key)) or _datetime(raw.get(f"{key}_parsed"))
+        if value := _string(raw, key):
+            return _slash_date(value) or _datetime(raw.get(f"{key}_parsed"))
     return None
+
+
+def _content(raw: Any) -> str:
+    parts = raw.get("content")
+    if not isinstance(parts, list):
+        return ""
+    return "\n".join(_string(part, "value") for part in parts if isinstance(part, dict))
 
 
 def _entry(raw: Any, now: datetime) -> Entry | None:
     published = clamp_future(_published(raw), now)
-    title = snippet_text(raw.get("title") or "")
-    link = (raw.get("link") or "").strip() or None
-    summary = body_text(raw.get("summary") or "")
-    content = body_text("\n".join(part.get("value") or "" for part in raw.get("content") or []))
+    title = snippet_text(_string(raw, "title"))
+    link = _string(raw, "link").strip() or None
+    summary = body_text(_string(raw, "summary"))
+    content = body_text(_content(raw))
     if not (title or link or summary or content):
         return None
-    author = snippet_text(raw.get("author") or "") or None
+    author = snippet_text(_string(raw, "author")) or None
+    guid = _string(raw, "id") or None
     return Entry(
-        identity=entry_identity(raw.get("id"), link, title, published),
+        identity=entry_identity(guid, link, title, published),
         title=title or summary[:120] or content[:120],
         link=link,
         published=published,
@@ -84,6 +106,19 @@ def _entry(raw: Any, now: datetime) -> Entry | None:
         summary=summary,
         content=content if content != summary else "",
     )
+
+
+def _unsafe_char_ref(match: re.Match[bytes]) -> bytes:
+    """Drop a numeric character reference to NUL, a surrogate or beyond Unicode.
+
+    feedparser turns `&#xD800;` into a character it then fails to encode, which would lose the
+    whole feed for one bad title; the sanitiser would drop these characters anyway.
+    """
+    hex_digits, decimal = match.groups()
+    value = int(hex_digits, 16) if hex_digits else int(decimal)
+    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b""
+    return match.group(0)
 
 
 def _media_type_for_feedparser(body: bytes, content_type: str | None) -> str:
@@ -111,6 +146,16 @@ def _media_type_for_feedparser(body: bytes, content_type: str | None) -> str:
     return "application/xml"
 
 
+def newest_first(raw_entries: list[Any]) -> list[Any]:
+    """At most `MAX_ENTRIES` raw entries, taken from the newest end of the document."""
+    if len(raw_entries) <= MAX_ENTRIES:
+        return raw_entries
+    first, last = (_published(raw_entries[i]) for i in (0, -1))
+    if first is not None and last is not None and last > first:
+        return raw_entries[-MAX_ENTRIES:]
+    return raw_entries[:MAX_ENTRIES]
+
+
 def parse_feed(
     body: bytes,
     *,
@@ -123,23 +168,37 @@ def parse_feed(
     if not body.strip():
         raise ParseError("empty document")
     if looks_like_json_feed(body, content_type):
-        return parse_json_feed(body, url=url, clamp=partial(clamp_future, now=now))
-    headers = {"content-type": _media_type_for_feedparser(body, content_type)}
-    if url:
-        headers["content-location"] = url
-    result = feedparser.parse(
-        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
-    entries = tuple(e for e in (_entry(raw, now) for raw in result.entries) if e is not None)
+        feed = parse_json_feed(body, url=url, clamp=partial(clamp_future, now=now))
+    else:
+        feed = _parse_xml(body, url, content_type, now)
+    return replace(safe_fields(feed), entries=tuple(safe_fields(e) for e in feed.entries))
+
+
+def _parse_xml(body: bytes, url: str | None, content_type: str | None, now: datetime) -> Feed:
+    try:
+        headers = {"content-type": _media_type_for_feedparser(body, content_type)}
+        if url:
+            headers["content-location"] = url
+        result = feedparser.parse(
+            io.BytesIO(_CHAR_REF.sub(_unsafe_char_ref, body)),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+        raw_entries = newest_first(list(result.entries))
+        entries = tuple(e for e in (_entry(raw, now) for raw in raw_entries) if e is not None)
+        info = result.feed
+        title = snippet_text(_string(info, "title")) or None
+    except Exception as exc:  # noqa: BLE001 - hostile bytes make feedparser raise anything
+        raise ParseError(f"not a readable feed: {type(exc).__name__}") from None
     if not entries and result.get("bozo"):
         raise ParseError(f"not a readable feed: {result.get('bozo_exception')}")
     if not entries and not result.get("version"):
         raise ParseError("not a feed: no RSS, Atom or JSON Feed document found")
-    info = result.feed
     return Feed(
         url=url,
-        title=snippet_text(info.get("title") or "") or None,
+        title=title,
         entries=entries,
-        site_url=info.get("link") or None,
-        language=info.get("language") or None,
+        site_url=_string(info, "link") or None,
+        language=_string(info, "language") or None,
     )

@@ -28,6 +28,11 @@ JITTER = 0.1
 DEACTIVATE_AFTER_FAILURES = 30
 # Statuses that say the feed is gone for good: deactivate at once.
 GONE_STATUSES = frozenset({410})
+# Entries read from one feed document (the newest): a 55,000-item feed must not cost a minute
+# of parsing and a database round trip per item on every poll.
+MAX_ENTRIES = 200
+# A poll stops looking at older entries after this many in a row that are already stored.
+KNOWN_RUN = 10
 
 Jitter = Callable[[], float]
 

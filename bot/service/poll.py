@@ -15,13 +15,14 @@ operator once per failure streak.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.errors import FetchError, NewsbotError, SummarizerError
+from bot.errors import FetchError, NewsbotError, StoreError, SummarizerError
 from bot.feeds import policy
 from bot.feeds.extract import article_from_entry, is_usable
 from bot.feeds.fetch import Fetcher
@@ -149,10 +150,14 @@ class Poller:
             own = PollReport(feeds=1)
             try:
                 await self.poll_feed(feed, own)
-            except Exception:
-                # The lease lapses and the feed is tried again; one bad feed never stops a cycle.
-                own.failed += 1
+            except Exception as exc:
+                # One bad feed never stops a cycle; it is backed off and reported like any
+                # failing feed (if the store cannot even record that, the lease lapses).
                 log.exception("polling feed %d failed unexpectedly", feed.id)
+                error = exc if isinstance(exc, NewsbotError) else StoreError(_describe(exc))
+                with contextlib.suppress(NewsbotError):
+                    await self._failed(feed, self._source(feed), error, own)
+                own.failed = 1
             report.add(own)
             if on_feed is not None:
                 on_feed(FeedOutcome(feed, own.failed > 0, own.new_items, claimed))
@@ -179,13 +184,19 @@ class Poller:
         metrics.POLLS.labels("not_modified" if response.not_modified else "ok").inc()
         baseline = await self._is_first_poll(feed)
         title = response.feed.title if response.feed else None
+        problems: list[str] = []
         if response.feed is not None:
             entries = sorted(response.feed.entries, key=_entry_order)
             if baseline:
-                await self._record_baseline(feed, source, entries)
+                await self._record_baseline(feed, source, entries, problems)
             else:
-                for entry in entries:
-                    await self._new_entry(feed, source, entry, report)
+                await self._new_entries(feed, source, entries, report, problems)
+        if problems:
+            # The good entries are stored and queued; the feed is backed off and reported so
+            # the operator sees what could not be stored, and the bad ones are tried again.
+            error = StoreError(f"{len(problems)} entries not stored: {problems[0]}")
+            await self._failed(feed, source, error, report)
+            return
         state = policy.after_success(
             feed.state,
             now=now,
@@ -223,13 +234,16 @@ class Poller:
             )
 
     async def _record_baseline(
-        self, feed: StoredFeed, source: FeedSource, entries: Sequence[Entry]
+        self, feed: StoredFeed, source: FeedSource, entries: Sequence[Entry], problems: list[str]
     ) -> None:
         newest = {e.identity for e in entries[-BASELINE_SUMMARIES:]}
         for entry in entries:
-            item = await self._add_item(feed, entry)
-            if item is not None and entry.identity in newest:
-                await self._summarise(item, entry, source)
+            try:
+                item = await self._add_item(feed, entry)
+                if item is not None and entry.identity in newest:
+                    await self._summarise(item, entry, source)
+            except Exception as exc:  # noqa: BLE001 - one bad entry costs only itself
+                problems.append(_entry_problem(feed, entry, exc))
 
     async def _add_item(self, feed: StoredFeed, entry: Entry) -> Item | None:
         item = await self._store.add_item(
@@ -239,15 +253,36 @@ class Poller:
             metrics.ITEMS.inc()
         return item
 
-    async def _new_entry(
-        self, feed: StoredFeed, source: FeedSource, entry: Entry, report: PollReport
+    async def _new_entries(
+        self,
+        feed: StoredFeed,
+        source: FeedSource,
+        entries: Sequence[Entry],
+        report: PollReport,
+        problems: list[str],
     ) -> None:
-        item = await self._add_item(feed, entry)
-        if item is None:
-            return
-        report.new_items += 1
-        summary = await self._summarise(item, entry, source)
-        report.queued += await self._queue(feed, item, summary)
+        """Store the new entries (newest first, stopping after a run of known ones), then
+        summarise and queue them oldest first; a failing entry costs only itself."""
+        added: list[tuple[Item, Entry]] = []
+        known_run = 0
+        for entry in reversed(entries):
+            try:
+                item = await self._add_item(feed, entry)
+            except Exception as exc:  # noqa: BLE001 - one bad entry costs only itself
+                problems.append(_entry_problem(feed, entry, exc))
+                continue
+            if item is not None:
+                added.append((item, entry))
+                known_run = 0
+            elif (known_run := known_run + 1) >= policy.KNOWN_RUN:
+                break
+        for item, entry in reversed(added):
+            report.new_items += 1
+            try:
+                summary = await self._summarise(item, entry, source)
+                report.queued += await self._queue(feed, item, summary)
+            except Exception as exc:  # noqa: BLE001 - one bad entry costs only itself
+                problems.append(_entry_problem(feed, entry, exc))
 
     async def _summarise(self, item: Item, entry: Entry, source: FeedSource) -> Summary:
         article = await self._article(entry, source)
@@ -314,6 +349,15 @@ class Poller:
                     del targets[chat_id]
         requests = [DeliveryRequest(c, item.id, thread) for c, thread in targets.items()]
         return await self._store.enqueue_deliveries(requests)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _entry_problem(feed: StoredFeed, entry: Entry, exc: BaseException) -> str:
+    log.warning("feed %d: entry %r not stored (%s)", feed.id, entry.identity[:80], _describe(exc))
+    return _describe(exc)
 
 
 def _entry_order(entry: Entry) -> tuple[float, str]:
