@@ -220,4 +220,12 @@ class NotAllowedError(InputError):
 
 
 class UsageError(InputError):
-    """A command with the wrong arguments; the message is its usage line, in Telegram HTML."""
+    """A command with the wrong arguments: the reply is its usage line, in Telegram HTML.
+
+    `command` names the command whose usage line (from the command table) is shown in the
+    reader's language; without it, the message itself is the usage line.
+    """
+
+    def __init__(self, message: str = "", *, command: str | None = None) -> None:
+        super().__init__(message or f"wrong arguments for /{command}")
+        self.command = command

@@ -19,10 +19,9 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
 )
 
-from bot.errors import DeliveryError, InputError, NotAllowedError
+from bot.errors import DeliveryError, InputError, NotAllowedError, UsageError
 from bot.model import RouteOptions
 from bot.service.broadcast import Progress, format_progress
 from bot.text.render import escape_html
@@ -38,11 +37,6 @@ MEMBER_GROUP = 5
 DRAFTS_KEY = "newsbot.broadcast_drafts"
 REFUSAL = "this command is only for the bot's operators."
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
-# Plain text: the error handler escapes what it quotes.
-CHANNEL_USAGE = (
-    "Usage: /channel add @channel source… [points=N] [hashtags] [preview] | "
-    "/channel remove @channel [source…] | /channel list"
-)
 
 
 def _require_admin(update: Update, context: Context) -> Services:
@@ -64,7 +58,7 @@ def _broadcast_html(update: Update) -> str:
     text = message.text_html or ""
     parts = text.split(maxsplit=1)
     if len(parts) < 2:
-        raise InputError("Usage: /broadcast text, or reply /broadcast to a message")
+        raise UsageError(command="broadcast")
     return parts[1].strip()
 
 
@@ -233,12 +227,12 @@ async def channel(update: Update, context: Context) -> None:
     found = _require_admin(update, context)
     args = list(context.args or [])
     if not args or args[0] not in ("add", "remove", "list"):
-        raise InputError(CHANNEL_USAGE)
+        raise UsageError(command="channel")
     if args[0] == "list":
         await reply(update, await _list_routes(found))
         return
     if len(args) < 2 or (args[0] == "add" and len(args) < 3):
-        raise InputError(CHANNEL_USAGE)
+        raise UsageError(command="channel")
     try:
         chat = await context.bot.get_chat(args[1])
     except TelegramError:
@@ -262,7 +256,7 @@ async def channel(update: Update, context: Context) -> None:
 async def _list_routes(found: Services) -> str:
     routes = await found.store.list_routes()
     if not routes:
-        return "No channel routes yet. " + escape_html(CHANNEL_USAGE)
+        return "No channel routes yet: /channel add @channel <i>source</i> adds one."
     lines = ["📣 <b>Channel routes</b>"]
     for route in routes:
         chat = await found.store.get_chat(route.chat_id)
@@ -290,15 +284,7 @@ async def my_membership(update: Update, context: Context) -> None:
 
 
 def register(application: App) -> None:
-    """Add the operator commands and the membership handler."""
-    for name, callback in (
-        ("broadcast", broadcast),
-        ("broadcast_cancel", broadcast_cancel),
-        ("stats", stats),
-        ("health", health),
-        ("channel", channel),
-    ):
-        application.add_handler(CommandHandler(name, callback))
+    """Add the broadcast buttons and the membership handler (commands: `command_table`)."""
     application.add_handler(CallbackQueryHandler(broadcast_button, pattern=r"^bc:"))
     application.add_handler(
         ChatMemberHandler(my_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=MEMBER_GROUP

@@ -24,9 +24,10 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings, require_token
 from bot.feeds.fetch import Fetcher
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from bot.store import open_store
 from bot.summarizers import build_summarizer
-from bot.tg import admin, commands, error_handler, jobs
+from bot.tg import admin, command_table, commands, error_handler, jobs
 from bot.tg.messenger import TelegramMessenger
 from bot.tg.services import BOT_DATA_KEY, Services, ServicesFactory, services_of
 
@@ -40,21 +41,6 @@ CONNECTION_POOL = 128
 POOL_TIMEOUT = 30.0
 # Seconds a getUpdates long poll waits on the server before returning empty.
 POLL_TIMEOUT = 10
-COMMANDS = (
-    ("start", "What this bot does"),
-    ("sources", "Browse the news sources"),
-    ("subscribe", "Follow a source, feed or site"),
-    ("unsubscribe", "Stop following one"),
-    ("list", "Your subscriptions"),
-    ("filter", "Keywords to include or exclude"),
-    ("latest", "The newest summaries now"),
-    ("summarize", "Summarise a link"),
-    ("settings", "Points, previews, digest time"),
-    ("export", "Your subscriptions as OPML"),
-    ("import", "Subscribe from an OPML file"),
-    ("stop", "Unsubscribe from everything"),
-    ("help", "How to use the bot"),
-)
 
 
 async def create_services(settings: Settings, application: App) -> Services:
@@ -101,6 +87,7 @@ def build_application(
         .post_shutdown(close_services)
         .build()
     )
+    command_table.register(application)
     commands.register(application)
     admin.register(application)
     jobs.register(application)
@@ -110,9 +97,15 @@ def build_application(
 
 
 async def publish_commands(application: App) -> None:
-    """Show the command menu; a server that refuses it (old or self-hosted API) is only logged."""
+    """Show the command menu in every shipped language (English for everyone else).
+
+    A server that refuses it (old or self-hosted API) is only logged.
+    """
     try:
-        await application.bot.set_my_commands([BotCommand(*c) for c in COMMANDS])
+        for language in LANGUAGES:
+            menu = [BotCommand(*c) for c in command_table.menu(translator(language))]
+            code = None if language == DEFAULT_LANGUAGE else language
+            await application.bot.set_my_commands(menu, language_code=code)
     except TelegramError as exc:
         log.warning("setMyCommands failed, the command menu stays as it was: %s", exc)
 

@@ -15,7 +15,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -109,11 +108,6 @@ async def start(update: Update, context: Context) -> None:
     await reply(update, texts.WELCOME, popular_keyboard(svc.settings, followed))
 
 
-async def help_command(update: Update, context: Context) -> None:
-    """List every command."""
-    await reply(update, texts.HELP)
-
-
 async def _catalogue(
     context: Context, chat_id: int, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -126,7 +120,7 @@ async def _catalogue(
 
 async def sources(update: Update, context: Context) -> None:
     """Show the catalogue, one page at a time, with follow/unfollow toggles."""
-    arguments(context, "none", most=0)
+    arguments(context, "sources", most=0)
     text, markup = await _catalogue(context, message_of(update).chat_id, 0)
     await reply(update, text, markup)
 
@@ -190,7 +184,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
 
 async def list_command(update: Update, context: Context) -> None:
     """Show what this chat follows and each filter."""
-    arguments(context, "none", most=0)
+    arguments(context, "list", most=0)
     svc = services(context)
     found = await svc.store.list_subscriptions(message_of(update).chat_id)
     await reply_long(update, texts.subscriptions_list(found, svc.settings))
@@ -203,7 +197,8 @@ async def filter_command(update: Update, context: Context) -> None:
     chat_id = message_of(update).chat_id
     if not words:
         found = await subscriptions.find_subscription(svc.store, svc.settings, chat_id, target)
-        await reply(update, f"Filter: {texts.filter_words(found)}\n{texts.USAGE['filter']}")
+        name = texts.escape(subscriptions.display_name(found, svc.settings))
+        await reply(update, texts.filter_shown(name, texts.filter_words(found)))
         return
     await ensure_may_change(update, context)
     if [w.lower() for w in words] in (["off"], ["clear"], ["none"]):
@@ -215,7 +210,7 @@ async def filter_command(update: Update, context: Context) -> None:
 
 async def stop(update: Update, context: Context) -> None:
     """Unsubscribe from everything and forget the chat."""
-    arguments(context, "none", most=0)
+    arguments(context, "stop", most=0)
     await ensure_may_change(update, context)
     await services(context).store.forget_chat(message_of(update).chat_id)
     await reply(update, texts.STOPPED)
@@ -250,22 +245,10 @@ async def private_text(update: Update, context: Context) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add the subscriber commands and their buttons."""
+    """Add what the subscriber commands need besides themselves (see `command_table`)."""
     application.add_handler(TypeHandler(Update, remember_chat), group=REMEMBER_GROUP)
-    for name, callback in (
-        ("start", start),
-        ("help", help_command),
-        ("sources", sources),
-        ("subscribe", subscribe),
-        ("unsubscribe", unsubscribe),
-        ("list", list_command),
-        ("filter", filter_command),
-        ("stop", stop),
-    ):
-        application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(source_button, pattern=r"^src:"))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
-    reading_cmd.register(application)
     settings_cmd.register(application)
     opml_cmd.register(application)
 

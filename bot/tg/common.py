@@ -13,8 +13,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.errors import InputError, NotAllowedError, UsageError
+from bot.i18n import Translator, negotiate, translator
 from bot.model import ChatKind
-from bot.tg.texts import USAGE, split_lines
+from bot.tg.services import services
+from bot.tg.texts import split_lines
 
 Context = ContextTypes.DEFAULT_TYPE
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -40,6 +42,16 @@ def chat_kind(update: Update) -> ChatKind:
     return _KINDS.get(chat.type, "private") if chat is not None else "private"
 
 
+async def translator_of(update: Update, context: Context) -> Translator:
+    """The texts for this chat: its stored language, else its user's Telegram language."""
+    chat = update.effective_chat
+    found = await services(context).store.get_chat(chat.id) if chat is not None else None
+    if found is not None and found.language:
+        return translator(found.language)
+    user = update.effective_user
+    return translator(negotiate(user.language_code if user is not None else None))
+
+
 async def reply(
     update: Update, text: str, markup: InlineKeyboardMarkup | None = None, **kwargs: Any
 ) -> Message:
@@ -56,10 +68,10 @@ async def reply_long(update: Update, text: str) -> None:
 def arguments(
     context: Context, command: str, *, least: int = 0, most: int | None = None
 ) -> list[str]:
-    """The command's arguments, or `UsageError` with the usage line when there are too few/many."""
+    """The command's arguments, or `UsageError` (its usage line) when there are too few/many."""
     args = list(context.args or [])
     if len(args) < least or (most is not None and len(args) > most):
-        raise UsageError(USAGE[command] if least or most else USAGE["none"])
+        raise UsageError(command=command)
     return args
 
 

@@ -27,7 +27,9 @@ from bot.errors import (
     UnsafeURLError,
     UsageError,
 )
-from bot.tg.common import Context
+from bot.i18n import N_, Translator, translator
+from bot.tg.command_table import usage_line
+from bot.tg.common import Context, translator_of
 from bot.tg.texts import GENERIC_FAILURE, escape, problem
 
 log = logging.getLogger(__name__)
@@ -36,29 +38,46 @@ log = logging.getLogger(__name__)
 ALERT_LIMIT = 200
 
 _FETCH_TEXTS: tuple[tuple[type[FetchError], str], ...] = (
-    (UnsafeURLError, "I can't open that link: only public http(s) sites are allowed."),
-    (FetchTimeoutError, "That site took too long to answer. Try again later."),
-    (ContentTypeError, "That link is not a web page or a feed I can read."),
-    (BodyTooLargeError, "That page is too large for me to read."),
-    (TooManyRedirectsError, "That link redirects too many times."),
+    (UnsafeURLError, N_("I can't open that link: only public http(s) sites are allowed.")),
+    (FetchTimeoutError, N_("That site took too long to answer. Try again later.")),
+    (ContentTypeError, N_("That link is not a web page or a feed I can read.")),
+    (BodyTooLargeError, N_("That page is too large for me to read.")),
+    (TooManyRedirectsError, N_("That link redirects too many times.")),
 )
 
 
-def friendly(error: BaseException) -> str | None:
+def friendly(error: BaseException, _: Translator) -> str | None:
     """What to tell the user about an expected failure; None for a bug."""
+    text = _explain(error, _)
+    return None if text is None else problem(text)
+
+
+def _explain(error: BaseException, _: Translator) -> str | None:  # noqa: PLR0911 - one per kind
     if isinstance(error, InputError):
         # A usage line is our own HTML; any other message may quote what the user typed.
-        return problem(str(error) if isinstance(error, UsageError) else escape(str(error)))
+        if isinstance(error, UsageError):
+            return usage_line(error.command, _) if error.command else str(error)
+        return escape(str(error))
     if isinstance(error, HTTPStatusError):
-        return problem(f"that site answered with an error ({error.status}).")
+        return _("That site answered with an error ({status}).", status=error.status)
     if isinstance(error, FetchError):
         text = next((t for kind, t in _FETCH_TEXTS if isinstance(error, kind)), None)
-        return problem(text or "I couldn't fetch that link. Is it right?")
+        return _(text or N_("I couldn't fetch that link. Is it right?"))
     if isinstance(error, ParseError):
-        return problem("that is not a feed I can read.")
+        return _("That is not a feed I can read.")
     if isinstance(error, ExtractionError):
-        return problem("I couldn't find an article on that page.")
+        return _("I couldn't find an article on that page.")
     return None
+
+
+async def _translator(update: object, context: Context) -> Translator:
+    """The chat's language; English when even that cannot be looked up (e.g. the store is down)."""
+    if not isinstance(update, Update):
+        return translator(None)
+    try:
+        return await translator_of(update, context)
+    except NewsbotError:
+        return translator(None)
 
 
 def _describe(update: object) -> str:
@@ -77,7 +96,8 @@ def _describe(update: object) -> str:
 async def on_error(update: object, context: Context) -> None:
     """Log with context; tell the user what went wrong (or that something did)."""
     error = context.error
-    text = friendly(error) if error is not None else None
+    _ = await _translator(update, context)
+    text = friendly(error, _) if error is not None else None
     if text is not None:
         log.info("refused %s: %s: %s", _describe(update), type(error).__name__, error)
     elif isinstance(error, NewsbotError | TelegramError):
@@ -86,7 +106,7 @@ async def on_error(update: object, context: Context) -> None:
         log.error("handler crashed on %s", _describe(update), exc_info=error)
     if not isinstance(update, Update):
         return
-    answer = text or GENERIC_FAILURE
+    answer = text or _(GENERIC_FAILURE)
     try:
         if update.callback_query is not None:
             alert = html.unescape(answer.removeprefix("⚠️ "))[:ALERT_LIMIT]

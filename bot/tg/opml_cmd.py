@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Document, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.errors import OPMLError, UsageError
 from bot.service import opml
@@ -20,7 +20,7 @@ LISTED_FAILURES = 20
 
 async def export(update: Update, context: Context) -> None:
     """Send the chat's subscriptions as an OPML document."""
-    arguments(context, "none", most=0)
+    arguments(context, "export", most=0)
     svc = services(context)
     message = message_of(update)
     found = await svc.store.list_subscriptions(message.chat_id)
@@ -72,7 +72,7 @@ async def import_command(update: Update, context: Context) -> None:
     replied = message.reply_to_message
     document = message.document or (replied.document if replied is not None else None)
     if document is None:
-        raise UsageError(texts.USAGE["import"])
+        raise UsageError(command="import")
     await _import_document(update, context, document)
 
 
@@ -84,9 +84,7 @@ async def opml_document(update: Update, context: Context) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add /export and /import (including `/import` as a document caption)."""
-    application.add_handler(CommandHandler("export", export))
-    application.add_handler(CommandHandler("import", import_command))
+    """Add `/import` as a document caption (the commands themselves are in `command_table`)."""
     application.add_handler(
         MessageHandler(
             filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?\b"), import_command

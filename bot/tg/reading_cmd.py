@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import MessageEntity, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.service import reading
 from bot.text.render import render_digest, render_html
@@ -59,12 +59,6 @@ async def bare_link(update: Update, context: Context) -> None:
     links = message.parse_entities([MessageEntity.URL, MessageEntity.TEXT_LINK])
     first = min(links, key=lambda entity: entity.offset)
     await _summarize(update, context, first.url or links[first])
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add /latest and /summarize."""
-    application.add_handler(CommandHandler("latest", latest))
-    application.add_handler(CommandHandler("summarize", summarize))
 
 
 def register_link_handler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

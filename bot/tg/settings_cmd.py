@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.errors import UsageError
 from bot.model import ChatSettings
@@ -49,7 +49,7 @@ async def settings_command(update: Update, context: Context) -> None:
     """Without arguments show the settings; with `key value` change one."""
     args = arguments(context, "settings", most=2)
     if len(args) == 1:
-        raise UsageError(texts.USAGE["settings"])
+        raise UsageError(command="settings")
     if args:
         current = await _change(update, context, args[0], args[1])
     else:
@@ -71,6 +71,5 @@ async def settings_button(update: Update, context: Context) -> None:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add /settings and its buttons."""
-    application.add_handler(CommandHandler("settings", settings_command))
+    """Add the /settings buttons (the command itself is in `command_table`)."""
     application.add_handler(CallbackQueryHandler(settings_button, pattern=r"^set:"))

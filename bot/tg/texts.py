@@ -1,7 +1,7 @@
 """What the bot says: fixed texts, usage lines and the HTML of lists, in one place.
 
 Everything user-supplied is escaped here; handlers pass plain values in and send HTML out.
-The usage lines are HTML: raised as `UsageError`, they are shown as written.
+Help and usage lines are generated from `bot.tg.command_table`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.config import Settings, SourceSettings
+from bot.i18n import N_
 from bot.model import ChatSettings, Subscription
 from bot.service.subscriptions import display_name
 from bot.text.render import MAX_MESSAGE_UTF16, escape_html, utf16_len
@@ -19,40 +20,10 @@ WELCOME = (
     "Tap a source below to follow it, browse them all with /sources, or send me any news link "
     "to get its summary. /help lists everything I can do."
 )
-HELP = """<b>What I can do</b>
-
-/sources — browse the sources and tap to follow
-/subscribe <i>source id | feed URL | site URL</i> — follow a source or any site with a feed
-/unsubscribe <i>source | number from /list</i> — stop following it
-/list — what this chat follows, with filters
-/filter <i>source</i> +word -word — only posts with (or without) these words
-    (<code>off</code> clears it)
-/latest [<i>source</i>] [<i>n</i>] — the newest summaries right now
-/summarize <i>link</i> — summarise a page (in a private chat just send the link)
-/settings — key points, link previews, instant posts or a daily digest
-/export — your subscriptions as an OPML file
-/import — send an .opml file (or reply /import to one)
-/stop — unsubscribe from everything and forget this chat
-
-In groups, only the group's admins can change what it follows."""
 PRIVATE_HINT = "Send me a news link and I'll summarise it, or see /help."
-GENERIC_FAILURE = "😕 Sorry, something went wrong on my side. Please try again in a moment."
+GENERIC_FAILURE = N_("😕 Sorry, something went wrong on my side. Please try again in a moment.")
 NOTHING_FOLLOWED = "This chat follows nothing yet. Browse /sources or /subscribe to a site."
 STOPPED = "👋 Done: I unsubscribed this chat from everything and forgot its settings."
-
-USAGE = {
-    "subscribe": "Usage: /subscribe <i>source id | feed URL | site URL</i>, e.g. "
-    "<code>/subscribe example.org</code>",
-    "unsubscribe": "Usage: /unsubscribe <i>source id | feed URL | number from /list</i>",
-    "filter": "Usage: /filter <i>source</i> +word -word (or <code>off</code> to clear)",
-    "latest": "Usage: /latest [<i>source</i>] [<i>number</i>]",
-    "summarize": "Usage: /summarize <i>link</i>",
-    "settings": "Usage: /settings points 3 | preview on | mode digest | digest 08:30 | "
-    "tz Europe/Berlin",
-    "import": "Send me an .opml file, or reply /import to one.",
-    "none": "This command takes no arguments.",
-}
-
 
 # Handlers escape user-supplied values with the renderer's one escape function.
 escape = escape_html
@@ -113,6 +84,14 @@ def subscriptions_list(subscriptions: Sequence[Subscription], settings: Settings
         if subscription.include or subscription.exclude:
             lines.append(f"    filter: {filter_words(subscription)}")
     return "\n".join(lines)
+
+
+def filter_shown(name_html: str, words_html: str) -> str:
+    """`/filter source`: the filter as it is, and how to change it."""
+    return (
+        f"Filter for <b>{name_html}</b>: {words_html}\n"
+        "Change it with /filter <i>source</i> +word -word, or <code>off</code> to clear it."
+    )
 
 
 def filter_words(subscription: Subscription) -> str:
