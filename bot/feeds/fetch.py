@@ -50,7 +50,12 @@ from bot.feeds.responses import (
     check_content_type,
     parse_retry_after,
 )
-from bot.feeds.safety import AddressGuard, CheckedTransport, Resolver, private_networks_allowed
+from bot.feeds.safety import (
+    AddressGuard,
+    Resolver,
+    checked_transport,
+    private_networks_allowed,
+)
 from bot.model import Article, Feed
 
 log = logging.getLogger(__name__)
@@ -90,8 +95,22 @@ class Fetcher:
         limits = httpx.Limits(
             max_connections=s.max_connections, max_keepalive_connections=s.max_connections
         )
-        self._client = httpx.AsyncClient(
-            transport=CheckedTransport(self._guard, limits, s.trust_env),
+        # Requests under catalogue trust get a pool of their own: an untrusted request must
+        # never reuse a socket opened while private addresses were allowed.
+        self._client, self._trusted_client = (self._new_client(limits) for _ in range(2))
+        self._parse_pool = (
+            ProcessPoolExecutor(s.parse_processes, mp_context=get_context("spawn"))
+            if s.parse_processes
+            else None
+        )
+        self._global = asyncio.Semaphore(s.max_connections)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        s = self.settings
+        return httpx.AsyncClient(
+            transport=checked_transport(self._guard, limits, s.trust_env),
             timeout=httpx.Timeout(
                 connect=s.connect_timeout,
                 read=s.read_timeout,
@@ -102,14 +121,6 @@ class Fetcher:
             follow_redirects=False,
             trust_env=s.trust_env,
         )
-        self._parse_pool = (
-            ProcessPoolExecutor(s.parse_processes, mp_context=get_context("spawn"))
-            if s.parse_processes
-            else None
-        )
-        self._global = asyncio.Semaphore(s.max_connections)
-        self._per_host: dict[str, asyncio.Semaphore] = {}
-        self._blocked_until: dict[str, float] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -123,8 +134,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the shared client, its connections and the parsing processes."""
+        """Close the shared clients, their connections and the parsing processes."""
         await self._client.aclose()
+        await self._trusted_client.aclose()
         if self._parse_pool is not None:
             self._parse_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -207,13 +219,12 @@ class Fetcher:
         """GET `url` with every safety and politeness rule; raise a typed FetchError otherwise."""
         try:
             start = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:  # ValueError: idna's errors
             raise UnsafeURLError(f"refused {url!r}: not a valid URL ({exc})") from None
-        allow_private = trusted or self.settings.allow_private_networks
+        trusted_host = start.host if trusted else None
         try:
             async with asyncio.timeout(self.settings.total_timeout):
-                with private_networks_allowed(allow_private):
-                    return await self._follow(start, kind, dict(headers or {}), allow_private)
+                return await self._follow(start, kind, dict(headers or {}), trusted_host)
         except TimeoutError:
             raise FetchTimeoutError(
                 f"{url}: no complete answer within {self.settings.total_timeout:g} s"
@@ -235,13 +246,19 @@ class Fetcher:
         return await asyncio.get_running_loop().run_in_executor(self._parse_pool, call)
 
     async def _follow(
-        self, url: httpx.URL, kind: Kind, headers: dict[str, str], allow_private: bool
+        self, url: httpx.URL, kind: Kind, headers: dict[str, str], trusted_host: str | None
     ) -> Fetched:
+        """Follow redirects; catalogue trust covers its configured host only, never a host
+        the remote redirects to."""
         seen: set[str] = set()
         for _hop in range(self.settings.max_redirects + 1):
+            trusted = trusted_host is not None and url.host == trusted_host
+            allow_private = trusted or self.settings.allow_private_networks
             await self._guard.check_url(url, allow_private=allow_private)
             seen.add(str(url))
-            result = await self._with_retries(url, kind, headers)
+            client = self._trusted_client if trusted else self._client
+            with private_networks_allowed(allow_private):
+                result = await self._with_retries(client, url, kind, headers)
             if isinstance(result, Fetched):
                 return result
             if str(result) in seen:
@@ -250,12 +267,12 @@ class Fetcher:
         raise TooManyRedirectsError(f"more than {self.settings.max_redirects} redirects")
 
     async def _with_retries(
-        self, url: httpx.URL, kind: Kind, headers: dict[str, str]
+        self, client: httpx.AsyncClient, url: httpx.URL, kind: Kind, headers: dict[str, str]
     ) -> Fetched | httpx.URL:
         attempt = 0
         while True:
             try:
-                return await self._once(url, kind, headers)
+                return await self._once(client, url, kind, headers)
             except _Retryable as retry:
                 if attempt >= self.settings.retries:
                     raise retry.error from None
@@ -271,7 +288,7 @@ class Fetcher:
         return self._per_host[host]
 
     async def _once(
-        self, url: httpx.URL, kind: Kind, headers: dict[str, str]
+        self, client: httpx.AsyncClient, url: httpx.URL, kind: Kind, headers: dict[str, str]
     ) -> Fetched | httpx.URL:
         host = url.host
         if host in self._blocked_until:
@@ -284,7 +301,7 @@ class Fetcher:
         # The host slot first: a request queued behind a busy host must not hold a global slot.
         async with self._host_limit(host), self._global:
             try:
-                async with self._client.stream("GET", url, headers=headers) as response:
+                async with client.stream("GET", url, headers=headers) as response:
                     return await self._read(url, response, kind)
             except httpx.TimeoutException as exc:
                 raise _Retryable(
@@ -294,6 +311,9 @@ class Fetcher:
                 raise FetchError(
                     f"{url}: connection failed ({exc or type(exc).__name__})"
                 ) from None
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                # A malformed answer (bad encoding, header or URL) is the remote's fault.
+                raise FetchError(f"{url}: unusable answer ({type(exc).__name__})") from None
 
     async def _read(
         self, url: httpx.URL, response: httpx.Response, kind: Kind
@@ -303,7 +323,7 @@ class Fetcher:
         if status in REDIRECT_STATUSES and location:
             try:
                 return url.join(location)
-            except httpx.InvalidURL as exc:
+            except (httpx.InvalidURL, ValueError) as exc:  # ValueError: idna's errors
                 raise UnsafeURLError(f"refused redirect from {url}: bad location ({exc})") from None
         if status == 304:
             return Fetched(str(url), status, response.headers, b"")

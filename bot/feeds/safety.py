@@ -18,6 +18,7 @@ import contextlib
 import ipaddress
 import re
 import socket
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 
@@ -107,7 +108,8 @@ def check_scheme_and_host(url: httpx.URL) -> str:
         raise UnsafeURLError(f"refused {url}: only http and https URLs are allowed")
     if url.userinfo:
         raise UnsafeURLError(f"refused {url}: credentials in the URL are not allowed")
-    host = url.host
+    # The ASCII (IDNA) form: `пример.рф` is checked and resolved as `xn--e1afmkfd.xn--p1ai`.
+    host = url.raw_host.decode("ascii", errors="replace")
     if not host:
         raise UnsafeURLError(f"refused {url}: no host")
     if literal_address(host) is None and not _HOST_NAME.match(host):
@@ -204,6 +206,49 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         """Delegate to the wrapped backend."""
         await self._inner.sleep(seconds)
+
+
+class ProxyTransport(httpx.AsyncBaseTransport):
+    """`fetch.trust_env`: requests go through the proxy the environment names for their scheme
+    (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) unless NO_PROXY exempts the host; others go direct.
+
+    The proxy itself is the operator's choice, so its own address may be private. The target
+    URL is still checked before every hop; the proxy, not us, connects to it.
+    """
+
+    def __init__(
+        self, direct: httpx.AsyncBaseTransport, limits: httpx.Limits, environ: dict[str, str]
+    ) -> None:
+        self._direct = direct
+        self._proxies = {
+            scheme: httpx.AsyncHTTPTransport(proxy=url, limits=limits, trust_env=True)
+            for scheme in ALLOWED_SCHEMES
+            if (url := environ.get(scheme) or environ.get("all"))
+        }
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the scheme's proxy, or directly when there is none or NO_PROXY says so."""
+        proxy = self._proxies.get(request.url.scheme)
+        host = request.url.raw_host.decode("ascii")
+        if proxy is None or urllib.request.proxy_bypass(host):
+            return await self._direct.handle_async_request(request)
+        return await proxy.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the direct transport and every proxy's pool."""
+        await self._direct.aclose()
+        for proxy in self._proxies.values():
+            await proxy.aclose()
+
+
+def checked_transport(
+    guard: AddressGuard, limits: httpx.Limits, trust_env: bool
+) -> httpx.AsyncBaseTransport:
+    """The fetcher's transport: `CheckedTransport`, behind the environment's proxies if trusted."""
+    direct = CheckedTransport(guard, limits, trust_env)
+    if not trust_env:
+        return direct
+    return ProxyTransport(direct, limits, urllib.request.getproxies_environment())
 
 
 class CheckedTransport(httpx.AsyncHTTPTransport):
