@@ -3,7 +3,6 @@
 import ast
 import json
 import sys
-import time
 import unicodedata
 from pathlib import Path
 
@@ -127,27 +126,6 @@ def test_long_sentence_is_trimmed_at_a_clause_boundary_never_mid_word():
     assert trimmed.endswith("…")
     assert long_sentence.startswith(trimmed.removesuffix("…"))
     assert long_sentence[len(trimmed) - 1] in ",; "
-
-
-def test_enormous_input_is_summarised_quickly(ground_truth):
-    bodies = [v["articleBody"] for v in ground_truth.values()]
-    text = "\n\n".join(bodies * (1 + 1_000_000 // sum(map(len, bodies))))[:1_000_000]
-    started = time.perf_counter()
-    summary = summarize_text(text)
-    assert time.perf_counter() - started < 3  # < 1 s on an idle machine; CI is shared
-    assert 1 <= len(summary.key_points) <= 4
-
-
-@pytest.mark.parametrize(
-    "text",
-    [". " * 500_000, "x\n" * 1_000_000, "word, " * 170_000 + "end."],
-    ids=["half-a-million-dots", "a-million-wrapped-lines", "one-run-on-sentence"],
-)
-def test_pathological_megabytes_take_linear_time(text):
-    """Each of these once took 5-15 s through quadratic slicing or string building."""
-    started = time.perf_counter()
-    summarize_text(text)
-    assert time.perf_counter() - started < 6
 
 
 def test_real_russian_article_gives_sentences_of_its_own(ground_truth):

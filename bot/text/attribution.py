@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from bot.text.boilerplate import SOURCE_LABELS
 
-_CAPITALISED = r"[A-Z\u00c0-\u00de\u0400-\u042f\u0490][\w&.'’-]*"  # Latin and Cyrillic capitals
+# Latin and Cyrillic capitals; a name starts only where no name character precedes it, so
+# "A.A.A.…" is one candidate, not one per letter (which made the search quadratic).
+_CAPITALISED = r"(?<![\w&.'’-])[A-Z\u00c0-\u00de\u0400-\u042f\u0490][\w&.'’-]*+"
 _NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,3}}"
 _TITLE_TAIL = re.compile(rf"^(?P<head>.{{12,}}?)\s+(?P<sep>[–—|]|-|::)\s+(?P<tail>{_NAME})\s*$")
 _DATELINE = re.compile(rf"^[A-Z][A-Z .,'-]{{1,40}}\((?P<name>{_NAME})\)\s*[-–—]")
@@ -35,7 +37,9 @@ _PROMO = re.compile(
 _COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\)|[Cc]opyright)\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?(?P<name>{_NAME})"
 )
-_SOURCE_END = re.compile(r"\s*(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*$")
+_SOURCE_END = re.compile(  # no leading \s*: it rescanned every run of spaces from each space
+    r"(?:,|;|\(|\s[–—-]\s|\breferring\b|\bciting\b|\bwith reference\b).*", re.DOTALL
+)
 _QUOTE_BEFORE = re.compile(r"[”\"»’'][,.]?\s*$")
 _LEAD_CHARS = 1500  # attribution of the story itself comes in its first few sentences
 # Capitalised words that open a sentence but name nobody: pronouns, generic nouns, "how".
@@ -78,7 +82,7 @@ def source_from_lines(labelled: Iterable[tuple[str | None, str]]) -> str | None:
     """The name on a "Source: X" line (label already split off), trimmed at "referring to…"."""
     for label, text in labelled:
         if label in SOURCE_LABELS:
-            name = _SOURCE_END.sub("", text).strip(" .:")
+            name = _SOURCE_END.sub("", text, count=1).strip(" .:")
             if name and len(name.split()) <= 6:
                 return name
     return None

@@ -27,8 +27,9 @@ _CALL_TO_ACTION = re.compile(
       | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | abonnieren\s+sie
       | síguenos | suscríbete | lee\s+también
     )
-    # imperatives that open a sentence
-    | (?:^|[.!?]\s+)\W*(?:
+    # imperatives that open a sentence (the gap before one never spans another sentence end,
+    # so a run of ". . . ." is scanned once, not once per dot)
+    | (?:^\W*+|[.!?]\s[^\w.!?]*+)(?:
         subscribe | sign\s+up | donate | share\s+(?:this|on|via) | read\s+(?:more|also|next)
       | follow\s+(?:us|@) | download | підписуйтесь | слідкуйте | подписывайтесь | следите
       | abonnieren | teilen\s+sie | comparte
