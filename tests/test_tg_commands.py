@@ -35,7 +35,6 @@ async def test_each_command_with_bad_arguments_gets_a_helpful_reply(
         ("/filter city +tram", "does not follow “city”"),
         ("/latest a b c", "Usage: /latest"),
         ("/latest 99", "between 1 and 10"),
-        ("/latest", "follows nothing yet"),
         ("/summarize", "Usage: /summarize"),
         ("/summarize notalink", "is not a link"),
         (f"/summarize {missing}", "answered with an error (404)"),

@@ -68,6 +68,26 @@ async def test_latest_fetches_a_source_now_and_respects_the_count(
         assert everything.text.index("Gamma story") < everything.text.index("Alpha story")
 
 
+async def test_latest_in_a_chat_following_nothing_shows_the_catalogues_newest(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A newcomer's first /latest shows what the catalogue offers instead of a dead end."""
+    _site, sources = city_news(httpserver, Story("a", "Alpha story"), Story("b", "Beta story"))
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path, sources=sources) as app:
+        answer = await ask(tg, USER, "/latest 1")
+        assert answer.text.startswith("<b>Beta story</b>")
+        assert "Alpha story" not in answer.text
+        assert await store_of(app).list_subscriptions(USER) == []
+
+
+async def test_latest_with_no_subscriptions_and_no_catalogue_says_so(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    async with FakeTelegram() as tg, subscriber_bot(tg, tmp_path):
+        answer = await ask(tg, USER, "/latest")
+        assert "follows nothing yet" in answer.text
+
+
 async def test_with_the_llm_backend_a_link_is_summarised_by_the_model(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:

@@ -22,6 +22,7 @@ from bot.errors import NewsbotError
 
 # Each command: the module that registers and runs it, and its line in `newsbot --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "try": ("bot.cli.trychat", "chat with the real bot in this terminal: no token, no network"),
     "summarize": ("bot.cli.summarize", "summarise an article file (text or HTML) or stdin"),
     "feed": ("bot.cli.feed", "list a feed's entries with short summaries"),
     "db": ("bot.cli.db", "database schema: upgrade or show status"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.errors import InputError, SummarizerError
+from bot.errors import InputError, NewsbotError, SummarizerError
 from bot.feeds.extract import article_from_entry
 from bot.feeds.fetch import Fetcher
 from bot.model import Article, Entry, Summary
@@ -77,12 +77,15 @@ async def latest(
     """The newest summaries of one source (or of all the chat's subscriptions), newest first.
 
     Stored items come first; a single feed with nothing stored yet is fetched now and its newest
-    entries are summarised from their feed text.
+    entries are summarised from their feed text. A chat that follows nothing gets the
+    catalogue's newest, source by source, so a newcomer's first `/latest` shows what it offers.
     """
     if target is None:
         subscriptions = await store.list_subscriptions(chat_id)
         if not subscriptions:
-            raise InputError("this chat follows nothing yet")
+            return await _from_catalogue(
+                store, settings, fetcher, summarizer, count=count, max_points=max_points
+            )
         feed_ids = [s.feed_id for s in subscriptions]
         items = await store.latest_items(feed_ids, count)
         return [item.summary for item in items if item.summary is not None]
@@ -105,6 +108,37 @@ async def latest(
         await summarize_safely(summarizer, article_from_entry(entry, name), max_points)
         for entry in _newest(entries, count)
     ]
+
+
+async def _from_catalogue(
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    summarizer: Summarizer,
+    *,
+    count: int,
+    max_points: int,
+) -> list[Summary]:
+    if not settings.sources:
+        raise InputError("this chat follows nothing yet")
+    found: list[Summary] = []
+    for source in settings.sources:
+        if len(found) >= count:
+            break
+        try:
+            found += await latest(
+                store,
+                settings,
+                fetcher,
+                summarizer,
+                0,
+                target=source.id,
+                count=count - len(found),
+                max_points=max_points,
+            )
+        except NewsbotError as exc:  # one unreachable source must not hide the others
+            log.warning("latest from catalogue source %s failed: %s", source.id, exc)
+    return found
 
 
 def _newest(entries: Sequence[Entry], count: int) -> list[Entry]:

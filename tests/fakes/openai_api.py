@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.http_server import LoopbackHTTPServer, Response
-from tests.fakes.http_server import Request as HTTPRequest
+from bot.offline.loopback import LoopbackHTTPServer, Response
+from bot.offline.loopback import Request as HTTPRequest
 
 JSON = dict[str, Any]
 

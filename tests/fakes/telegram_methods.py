@@ -1,4 +1,5 @@
-"""The Bot API methods the fake server implements, over `TelegramState`.
+"""The Bot API methods the fake server adds to the packaged stand-in: webhooks, files, stats,
+and the failure rules and latency applied before every method.
 
 Each `_m_<method>` takes the decoded parameters and returns the `result`, or raises
 `TelegramError` with the description the real API uses. Unknown methods answer 404.
@@ -9,25 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from typing import Any
 
 import httpx
 
-from tests.fakes import telegram_updates as tu
-from tests.fakes.http_server import Request, Response
-from tests.fakes.telegram_html import CAPTION_LIMIT, MESSAGE_LIMIT
+from bot.offline.loopback import Request, Response
+from bot.offline.tg_html import CAPTION_LIMIT
+from bot.offline.tg_wire import visible
 from tests.fakes.telegram_protocol import (
     JSON,
     SEND_METHODS,
-    TRUE_METHODS,
-    Call,
     TelegramError,
     Upload,
     document_json,
-    error_body,
-    parse_params,
-    visible,
 )
 from tests.fakes.telegram_state import TelegramState
 
@@ -46,27 +41,7 @@ class BotAPI(TelegramState):
             return self._download(request.path[len(file_prefix) :])
         if request.verb == "GET" and request.path == STATS_PATH:
             return 200, "application/json", json.dumps(self.stats()).encode()
-        prefix, _, method = request.path.rpartition("/")
-        if prefix != f"/bot{self.token}":
-            unauthorized = prefix.startswith("/bot")
-            return error_body(
-                TelegramError(401, "Unauthorized")
-                if unauthorized
-                else TelegramError(404, "Not Found")
-            )
-        params, uploads = parse_params(request.headers, request.body, request.query)
-        delay = self.method_latency.get(method, self.latency)
-        if delay:
-            await asyncio.sleep(delay)
-        try:
-            result: Any = await self._call(method, params, uploads)
-        except TelegramError as exc:
-            self._record(
-                Call(method, params, self.clock(), exc.code, None, exc.description, uploads)
-            )
-            return error_body(exc)
-        self._record(Call(method, params, self.clock(), 200, result, None, uploads))
-        return 200, "application/json", json.dumps({"ok": True, "result": result}).encode()
+        return await super()._route(request)
 
     def _download(self, file_path: str) -> Response:
         with self._lock:
@@ -76,6 +51,14 @@ class BotAPI(TelegramState):
         return 200, found.mime_type, found.content
 
     # ---------------------------------------------------------------- methods
+
+    async def _intercept(self, method: str, params: JSON) -> None:
+        delay = self.method_latency.get(method, self.latency)
+        if delay:
+            await asyncio.sleep(delay)
+        if method in self.unsupported:
+            raise TelegramError(404, "Not Found")
+        self._apply_rules(method, params)
 
     def _apply_rules(self, method: str, params: JSON) -> None:
         with self._lock:
@@ -97,20 +80,9 @@ class BotAPI(TelegramState):
                     )
 
     async def _call(self, method: str, params: JSON, uploads: tuple[Upload, ...]) -> Any:
-        if method in self.unsupported:
-            raise TelegramError(404, "Not Found")
-        self._apply_rules(method, params)
-        handler = getattr(self, f"_m_{method}", None)
-        if handler is not None:
-            if method == "getUpdates":
-                return await self._m_getUpdates(params)
-            return handler(params, uploads) if method == "sendDocument" else handler(params)
-        if method in TRUE_METHODS:
-            return True
-        raise TelegramError(404, "Not Found")
-
-    def _m_getMe(self, params: JSON) -> JSON:
-        return self.bot_user
+        if method == "sendDocument":
+            return self._m_sendDocument(params, uploads)
+        return await super()._call(method, params, uploads)
 
     async def _m_getUpdates(self, params: JSON) -> list[JSON]:
         if self.webhook is not None:
@@ -119,28 +91,11 @@ class BotAPI(TelegramState):
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = int(params.get("offset") or 0)
-        limit = int(params.get("limit") or 100)
-        deadline = time.monotonic() + float(params.get("timeout") or 0)
-        assert self._new_update is not None
-        while True:
-            self._new_update.clear()
-            with self._lock:
-                if offset:
-                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
-                ready = self._updates[:limit]
-            remaining = deadline - time.monotonic()
-            if ready or remaining <= 0:
-                return ready
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), remaining)
+        return await super()._m_getUpdates(params)
 
     def _m_deleteWebhook(self, params: JSON) -> bool:
         self.webhook = None
-        if params.get("drop_pending_updates"):
-            with self._lock:
-                self._updates.clear()
-        return True
+        return super()._m_deleteWebhook(params)
 
     def _m_setWebhook(self, params: JSON) -> bool:
         url = params.get("url") or ""
@@ -186,106 +141,6 @@ class BotAPI(TelegramState):
                         self._updates.remove(update)
                 else:
                     await asyncio.sleep(0.2)
-
-    def _bot_message(self, params: JSON, **content: Any) -> JSON:
-        chat_id = params.get("chat_id")
-        if chat_id is None:
-            raise TelegramError(400, "Bad Request: chat_id is empty")
-        chat = self.chat(chat_id)
-        message: JSON = {
-            "message_id": self._next_message_id(chat["id"]),
-            "date": tu.now(),
-            "chat": chat,
-            "from": self.bot_user,
-            **content,
-        }
-        for key in ("reply_markup", "message_thread_id"):
-            if params.get(key) is not None:
-                message[key] = params[key]
-        with self._lock:
-            self._messages[(chat["id"], message["message_id"])] = message
-        return message
-
-    def _m_sendMessage(self, params: JSON) -> JSON:
-        text = str(params.get("text") or "")
-        shown = visible(text, params.get("parse_mode"), MESSAGE_LIMIT, "message text")
-        return self._bot_message(params, text=shown)
-
-    def _m_editMessageText(self, params: JSON) -> JSON:
-        chat_id = self.chat(params.get("chat_id") or 0)["id"]
-        key = (chat_id, int(params.get("message_id") or 0))
-        shown = visible(
-            str(params.get("text") or ""), params.get("parse_mode"), MESSAGE_LIMIT, "message text"
-        )
-        with self._lock:
-            message = self._messages.get(key)
-            if message is None:
-                raise TelegramError(400, "Bad Request: message to edit not found")
-            markup = params.get("reply_markup")
-            if message.get("text") == shown and message.get("reply_markup") == markup:
-                raise TelegramError(
-                    400,
-                    "Bad Request: message is not modified: specified new message content and "
-                    "reply markup are exactly the same as a current content and reply markup "
-                    "of the message",
-                )
-            message = {**message, "text": shown, "edit_date": tu.now()}
-            if markup is not None:
-                message["reply_markup"] = markup
-            else:
-                message.pop("reply_markup", None)
-            self._messages[key] = message
-        return message
-
-    def _m_editMessageReplyMarkup(self, params: JSON) -> JSON:
-        chat_id = self.chat(params.get("chat_id") or 0)["id"]
-        key = (chat_id, int(params.get("message_id") or 0))
-        with self._lock:
-            message = self._messages.get(key)
-            if message is None:
-                raise TelegramError(400, "Bad Request: message to edit not found")
-            message = {**message, "reply_markup": params.get("reply_markup")}
-            self._messages[key] = message
-        return message
-
-    def _m_answerCallbackQuery(self, params: JSON) -> bool:
-        with self._lock:
-            if str(params.get("callback_query_id")) not in self._open_callbacks:
-                raise TelegramError(
-                    400,
-                    "Bad Request: query is too old and response timeout expired or query ID is "
-                    "invalid",
-                )
-            self._open_callbacks.discard(str(params.get("callback_query_id")))
-        return True
-
-    def _m_getChatMember(self, params: JSON) -> JSON:
-        chat = self.chat(params.get("chat_id") or 0)
-        user_id = int(params.get("user_id") or 0)
-        with self._lock:
-            found = self._members.get((chat["id"], user_id))
-        if found is not None:
-            return found
-        who = self.bot_user if user_id == self.bot_user["id"] else tu.user(user_id)
-        return tu.member(who, "member")
-
-    def _m_getChatAdministrators(self, params: JSON) -> list[JSON]:
-        chat = self.chat(params.get("chat_id") or 0)
-        with self._lock:
-            return [
-                m
-                for (c, _), m in self._members.items()
-                if c == chat["id"] and m["status"] in ("creator", "administrator")
-            ]
-
-    def _m_getChat(self, params: JSON) -> JSON:
-        return tu.full_chat(self.chat(params.get("chat_id") or 0))
-
-    def _m_getMyCommands(self, params: JSON) -> list[JSON]:
-        for call in reversed(self.calls_to("setMyCommands")):
-            if call.ok:
-                return list(call.params.get("commands") or [])
-        return []
 
     def _m_sendDocument(self, params: JSON, uploads: tuple[Upload, ...]) -> JSON:
         upload = next((u for u in uploads if u.field == "document"), None)

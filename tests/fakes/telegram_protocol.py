@@ -1,68 +1,37 @@
-"""The Bot API's wire format and error model, for the fake server.
+"""The fake server's additions to the Bot API wire format: failure rules, flood limits, files.
 
-Request parameters (form, JSON or multipart with JSON-encoded values, as python-telegram-bot
-sends them), the error answers Telegram gives, recorded calls, failure rules and flood limits.
+The wire format itself (parameters, error bodies, recorded calls) is the packaged stand-in's,
+`bot.offline.tg_wire`, re-exported here under the names the tests use.
 """
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from typing import Any
-from urllib.parse import parse_qsl
 
-from tests.fakes.http_server import Response
-from tests.fakes.telegram_html import EntityParseError, utf16_len, visible_text
+from bot.offline.botapi import LOCAL_TOKEN
+from bot.offline.tg_wire import JSON, BotAPIAddress, Call, Upload
+from bot.offline.tg_wire import BotAPIError as TelegramError
 
-JSON = dict[str, Any]
-DEFAULT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+__all__ = [
+    "DEFAULT_TOKEN",
+    "JSON",
+    "SEND_METHODS",
+    "BotAPIAddress",
+    "Call",
+    "Flood",
+    "Rule",
+    "StoredFile",
+    "TelegramError",
+    "TelegramLimits",
+    "Upload",
+    "document_json",
+]
+
+DEFAULT_TOKEN = LOCAL_TOKEN
 SEND_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage", "sendMediaGroup"}
 )
-# Parameters Telegram takes as plain strings; everything else in a form body is JSON-encoded.
-STRING_FIELDS = frozenset(
-    {
-        "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id", "data",
-        "file_id", "inline_message_id", "title", "description", "short_description", "document",
-        "ip_address", "language_code", "query", "emoji",
-    }
-)  # fmt: skip
-TRUE_METHODS = frozenset(
-    {
-        "setMyCommands", "deleteMyCommands", "setMyDescription", "setMyShortDescription",
-        "setMyName", "setChatMenuButton", "sendChatAction", "deleteMessage", "pinChatMessage",
-        "unpinChatMessage", "leaveChat", "logOut", "close", "setMyDefaultAdministratorRights",
-    }
-)  # fmt: skip
-
-
-class BotAPIAddress:
-    """Where a fake server listens, as the bot's `base_url` / `base_file_url` settings."""
-
-    port: int
-
-    @property
-    def base_url(self) -> str:
-        """Value for `telegram.base_url` / `Bot(base_url=...)`."""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """Value for `telegram.base_file_url` / `Bot(base_file_url=...)`."""
-        return f"http://127.0.0.1:{self.port}/file/bot"
-
-
-class TelegramError(Exception):
-    """An error answer: HTTP status = error_code, body as the Bot API sends it."""
-
-    def __init__(self, code: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
 
 
 @dataclass(frozen=True)
@@ -81,42 +50,6 @@ class TelegramLimits:
     per_chat_interval: float = 1.0
     per_chat_tolerance: float = 0.25
     group_per_minute: int = 20
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file the bot uploaded in a multipart request."""
-
-    field: str
-    filename: str | None
-    content: bytes
-
-
-@dataclass(frozen=True)
-class Call:
-    """One Bot API request as the server saw it, with its outcome."""
-
-    method: str
-    params: JSON
-    at: float
-    status: int
-    result: Any = None
-    description: str | None = None
-    uploads: tuple[Upload, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def chat_id(self) -> int | str | None:
-        value = self.params.get("chat_id")
-        return value if isinstance(value, int | str) else None
-
-    @property
-    def text(self) -> str:
-        """The raw `text` (or `caption`) parameter."""
-        return str(self.params.get("text") or self.params.get("caption") or "")
 
 
 @dataclass
@@ -188,58 +121,3 @@ def document_json(stored: StoredFile) -> JSON:
         "mime_type": stored.mime_type,
         "file_size": len(stored.content),
     }
-
-
-def visible(text: str, parse_mode: Any, limit: int, what: str) -> str:
-    if not text.strip():
-        raise TelegramError(400, f"Bad Request: {what} is empty")
-    try:
-        shown = visible_text(text, parse_mode if isinstance(parse_mode, str) else None)
-    except EntityParseError as exc:
-        raise TelegramError(400, str(exc)) from None
-    if utf16_len(shown) > limit:
-        raise TelegramError(400, f"Bad Request: {what} is too long")
-    return shown
-
-
-def error_body(exc: TelegramError) -> Response:
-    body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
-    if exc.parameters:
-        body["parameters"] = exc.parameters
-    return exc.code, "application/json", json.dumps(body).encode()
-
-
-def decode(name: str, value: str) -> Any:
-    if name in STRING_FIELDS:
-        return value
-    if name == "chat_id":
-        return int(value) if value.lstrip("-").isdigit() else value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def parse_params(
-    headers: dict[str, str], body: bytes, query: str
-) -> tuple[JSON, tuple[Upload, ...]]:
-    """Parameters with JSON-encoded values decoded, and any uploaded files."""
-    content_type = headers.get("content-type", "")
-    params: JSON = {k: decode(k, v) for k, v in parse_qsl(query)}
-    uploads: list[Upload] = []
-    if content_type.startswith("application/json") and body:
-        params.update(json.loads(body))
-    elif content_type.startswith("multipart/form-data"):
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-        )
-        for part in message.iter_parts():  # type: ignore[attr-defined]
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            if part.get_filename() is not None:
-                uploads.append(Upload(name, part.get_filename(), payload))
-            else:
-                params[name] = decode(name, payload.decode("utf-8"))
-    elif body:
-        params.update({k: decode(k, v) for k, v in parse_qsl(body.decode("utf-8"))})
-    return params, tuple(uploads)

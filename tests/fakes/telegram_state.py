@@ -1,19 +1,20 @@
-"""The fake Bot API server's state: chats, members, updates, files, failure rules, the call log.
+"""The fake Bot API server's additions to the packaged stand-in: failure rules, flood limits,
+files, webhooks and the call log.
 
-`BotAPI` (the methods) and `FakeTelegram` (lifecycle, injection, assertions) build on it. One
-lock guards it all, so tests may inject from any thread while the server runs in another.
+`bot.offline.botapi.LocalBotAPI` keeps chats, members, messages and updates; `BotAPI` (the extra
+methods) and `FakeTelegram` (lifecycle, injection, assertions) build on this. One lock guards
+it all, so tests may inject from any thread while the server runs in another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 
-from tests.fakes import telegram_updates as tu
+from bot.offline.botapi import LocalBotAPI
 from tests.fakes.telegram_protocol import (
     DEFAULT_TOKEN,
     JSON,
@@ -27,7 +28,7 @@ from tests.fakes.telegram_protocol import (
 )
 
 
-class TelegramState:
+class TelegramState(LocalBotAPI):
     """Everything the fake remembers; see `FakeTelegram` for how tests use it."""
 
     def __init__(
@@ -39,19 +40,8 @@ class TelegramState:
         record: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.token = token
-        self.bot_user: JSON = {
-            "id": int(token.split(":", maxsplit=1)[0]),
-            "is_bot": True,
-            "first_name": "Newsbot",
-            "username": bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        super().__init__(token=token, bot_username=bot_username, clock=clock)
         self.record = record
-        # What the flood limits and recorded call times are measured on (tests may freeze it).
-        self.clock = clock
         self.calls: list[Call] = []
         self.rules: list[Rule] = []
         self.latency = 0.0
@@ -62,22 +52,9 @@ class TelegramState:
         self._deliveries: Counter[tuple[int | str | None, str]] = Counter()
         self.webhook: JSON | None = None
         self._flood = Flood(limits) if limits else None
-        self._lock = threading.Lock()
-        self._updates: list[JSON] = []
-        self._update_ids = itertools.count(1)
-        self._confirmed = 0
-        self._chats: dict[int | str, JSON] = {}
-        self._members: dict[tuple[int, int], JSON] = {}
-        self._message_ids: dict[int | str, itertools.count[int]] = {}
-        self._messages: dict[tuple[int | str, int], JSON] = {}
         self._files: dict[str, StoredFile] = {}
         self._file_ids = itertools.count(1)
-        self._callback_ids = itertools.count(1)
-        self._open_callbacks: set[str] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._new_update: asyncio.Event | None = None
         self._pusher: asyncio.Task[None] | None = None
-        self.port = 0
 
     # ---------------------------------------------------------------- failure rules
 
@@ -128,45 +105,8 @@ class TelegramState:
             parameters={"migrate_to_chat_id": new_chat_id},
         )
 
-    # ---------------------------------------------------------------- chats and members
-
-    def add_chat(self, chat: JSON) -> JSON:
-        """Register a chat object (id, type, title/username...) for results and getChat."""
-        with self._lock:
-            self._chats[chat["id"]] = chat
-            if chat.get("username"):
-                self._chats["@" + chat["username"]] = chat
-        return chat
-
-    def set_member(self, chat_id: int, user_id: int, status: str, **rights: bool) -> None:
-        """What getChatMember answers for this user (the bot's own id included)."""
-        who = self.bot_user if user_id == self.bot_user["id"] else tu.user(user_id)
-        with self._lock:
-            self._members[(chat_id, user_id)] = tu.member(who, status, **rights)
-
-    def chat(self, chat_id: int | str) -> JSON:
-        """The registered chat, or a plausible one inferred from the id."""
-        with self._lock:
-            known = self._chats.get(chat_id)
-        return known if known is not None else tu.chat_for_id(chat_id)
-
-    # ---------------------------------------------------------------- injecting updates
-
-    def push_update(self, update: JSON) -> JSON:
-        """Queue a raw update (an update_id is assigned) for getUpdates or the webhook."""
-        with self._lock:
-            update = {"update_id": next(self._update_ids), **update}
-            self._updates.append(update)
-        if self._loop is not None and self._new_update is not None:
-            self._loop.call_soon_threadsafe(self._new_update.set)
-        return update
-
-    def _next_message_id(self, chat_id: int | str) -> int:
-        with self._lock:
-            counter = self._message_ids.setdefault(chat_id, itertools.count(1))
-            return next(counter)
-
     def _record(self, call: Call) -> None:
+        super()._record(call)
         with self._lock:
             self._counts[(call.method, call.status)] += 1
             if call.ok and call.method in SEND_METHODS:

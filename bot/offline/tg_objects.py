@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from tests.fakes.telegram_html import utf16_len
+from bot.offline.tg_html import utf16_len
 
 JSON = dict[str, Any]
 
@@ -45,7 +45,9 @@ def chat_for_id(chat_id: int | str) -> JSON:
 
 def channel_id_for(username: str) -> int:
     """A stable negative id for a channel known only by its @username."""
-    return -1_000_000_000_000 - (sum(ord(c) * 31**i for i, c in enumerate(username)) % 10**9)
+    return (
+        -1_000_000_000_000 - sum(ord(c) * pow(31, i, 10**9) for i, c in enumerate(username)) % 10**9
+    )
 
 
 def entities_for(text: str) -> list[JSON]:
