@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -39,6 +40,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve the samples (unless the config has sources), start the bot locally, chat."""
     base = load_settings(args.config) if args.config else Settings()
+    # The scheduler warns when a job starts late; on a busy terminal that is noise, not news.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     interactive = sys.stdin.isatty()
     with SampleServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-try-") as tmp:
         database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'try.db'}"

@@ -50,6 +50,9 @@ class Transcript:
 
     def show(self, call: Call) -> None:
         """Print a message the bot sent or edited (to any chat; other chats are named)."""
+        if call.ok and call.method == "answerCallbackQuery" and call.params.get("text"):
+            self.write(f"bot (notice): {call.params['text']}\n")
+            return
         if not call.ok or call.method not in _SHOWN_METHODS or not isinstance(call.result, dict):
             return
         message: JSON = call.result

@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 
 from bot.errors import FetchError, NewsbotError, StoreError, SummarizerError
 from bot.feeds import policy
-from bot.feeds.extract import article_from_entry, is_usable
 from bot.feeds.fetch import Fetcher
 from bot.model import Article, DeliveryRequest, Entry, Item, StoredFeed, Summary
 from bot.ops import metrics
+from bot.service.articles import article_of
 from bot.service.deliver import DUPLICATE_WINDOW, Deliverer, utcnow
 from bot.store.protocol import Store
 from bot.text.summarize import Summarizer, summarize_article
@@ -241,7 +241,7 @@ class Poller:
             try:
                 item = await self._add_item(feed, entry)
                 if item is not None and entry.identity in newest:
-                    await self._summarise(item, entry, source)
+                    await self._summarise(feed, item, entry, source)
             except Exception as exc:  # noqa: BLE001 - one bad entry costs only itself
                 problems.append(_entry_problem(feed, entry, exc))
 
@@ -279,13 +279,21 @@ class Poller:
         for item, entry in reversed(added):
             report.new_items += 1
             try:
-                summary = await self._summarise(item, entry, source)
+                summary = await self._summarise(feed, item, entry, source)
                 report.queued += await self._queue(feed, item, summary)
             except Exception as exc:  # noqa: BLE001 - one bad entry costs only itself
                 problems.append(_entry_problem(feed, entry, exc))
 
-    async def _summarise(self, item: Item, entry: Entry, source: FeedSource) -> Summary:
-        article = await self._article(entry, source)
+    async def _summarise(
+        self, feed: StoredFeed, item: Item, entry: Entry, source: FeedSource
+    ) -> Summary:
+        article = await article_of(
+            self._fetcher,
+            entry,
+            site_name=source.name,
+            feed_url=feed.url,
+            trusted_feed=feed.source_id is not None,
+        )
         started = time.perf_counter()
         try:
             summary = await self._summarizer.summarize(article, max_points=self._max_points)
@@ -314,20 +322,6 @@ class Poller:
                 published=entry.published,
                 from_feed_excerpt=True,
             )
-
-    async def _article(self, entry: Entry, source: FeedSource) -> Article:
-        """The page's article, or the feed's excerpt when the page is unavailable or thin."""
-        if entry.link:
-            try:
-                article = await self._fetcher.fetch_page(entry.link)
-            except NewsbotError as exc:
-                if isinstance(exc, FetchError):
-                    metrics.FETCH_FAILURES.labels(exc.reason).inc()
-                log.info("page %s unavailable (%s); using the feed excerpt", entry.link, exc)
-            else:
-                if is_usable(article):
-                    return article
-        return article_from_entry(entry, site_name=source.name)
 
     async def _queue(self, feed: StoredFeed, item: Item, summary: Summary) -> int:
         """Ledger rows for every subscriber whose filter passes and every channel route."""

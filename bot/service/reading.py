@@ -5,15 +5,16 @@ Neither touches the delivery ledger: these answers go to the asker only, right a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.errors import InputError, NewsbotError, SummarizerError
-from bot.feeds.extract import article_from_entry
 from bot.feeds.fetch import Fetcher
 from bot.model import Article, Entry, Summary
+from bot.service.articles import article_of
 from bot.service.subscriptions import find_subscription, looks_like_url, normalise_url
 from bot.store.protocol import Store
 from bot.text.summarize import Summarizer, summarize_article
@@ -77,8 +78,9 @@ async def latest(
     """The newest summaries of one source (or of all the chat's subscriptions), newest first.
 
     Stored items come first; a single feed with nothing stored yet is fetched now and its newest
-    entries are summarised from their feed text. A chat that follows nothing gets the
-    catalogue's newest, source by source, so a newcomer's first `/latest` shows what it offers.
+    entries are summarised from their pages (the feed text when a page is unavailable). A chat
+    that follows nothing gets the catalogue's newest, source by source, so a newcomer's first
+    `/latest` shows what it offers.
     """
     if target is None:
         subscriptions = await store.list_subscriptions(chat_id)
@@ -104,10 +106,13 @@ async def latest(
             return stored
     response = await fetcher.fetch_feed(url, trusted=trusted)
     entries = response.feed.entries if response.feed is not None else ()
-    return [
-        await summarize_safely(summarizer, article_from_entry(entry, name), max_points)
-        for entry in _newest(entries, count)
-    ]
+    articles = await asyncio.gather(
+        *(
+            article_of(fetcher, entry, site_name=name, feed_url=url, trusted_feed=trusted)
+            for entry in _newest(entries, count)
+        )
+    )
+    return [await summarize_safely(summarizer, article, max_points) for article in articles]
 
 
 async def _from_catalogue(
