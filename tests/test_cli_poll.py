@@ -160,7 +160,15 @@ def test_a_second_poll_finds_nothing_due(
     assert main(["poll", "--once", "--no-deliver", "--config", config]) == 0
 
     out, err = capsys.readouterr()
-    assert out == "0 feeds polled, 0 new items, 0 failures; delivery skipped (--no-deliver)\n"
+    assert (
+        out
+        == (
+            "0 feeds polled, 0 new items, 0 failures; delivery skipped (--no-deliver)\n"
+            "nothing was due: 2 followed feed(s), all polled recently; the next is due at "
+        )
+        + out.rsplit("the next is due at ", 1)[1]
+    )
+    assert out.endswith(" UTC\n")
     assert err.splitlines()[-1].startswith("polling feeds: done, 0 in ")
 
 
@@ -206,3 +214,13 @@ def test_a_missing_config_file_is_one_line_and_exit_1(
 
     err = capsys.readouterr().err
     assert err == f"newsbot: error: {missing}: file not found\n"
+
+
+def test_on_a_fresh_database_poll_says_nothing_is_followed_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path))
+    assert main(["poll", "--once", "--no-deliver", "--config", config]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "0 feeds polled, 0 new items, 0 failures; delivery skipped (--no-deliver)"
+    assert out[1].startswith("nothing was due: no chat follows any feed yet (")

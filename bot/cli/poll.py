@@ -33,6 +33,7 @@ from bot.service.deliver import Deliverer, DeliveryReport
 from bot.service.pacing import Pacer
 from bot.service.poll import FeedOutcome, FeedSource, Poller, PollReport
 from bot.service.ports import Messenger
+from bot.store import Store
 from bot.summarizers import build_summarizer
 from bot.tg.workers import limits_of
 
@@ -60,6 +61,8 @@ class CycleReport:
     poll: PollReport
     delivery: DeliveryReport | None
     why_not_delivered: str = ""
+    # Why no feed was polled, when none was.
+    why_idle: str = ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,10 +86,27 @@ def summary_line(report: CycleReport) -> str:
     line = f"{p.feeds} feeds polled, {p.new_items} new items, {p.failed} failures; "
     d = report.delivery
     if d is None:
-        return line + report.why_not_delivered
-    return (
-        line + f"{d.sent} posts sent, {d.failed} failed, {d.retried} to retry, {d.skipped} skipped"
-    )
+        line += report.why_not_delivered
+    else:
+        line += f"{d.sent} posts sent, {d.failed} failed, {d.retried} to retry, {d.skipped} skipped"
+    return line + (f"\n{report.why_idle}" if report.why_idle else "")
+
+
+async def why_idle(store: Store) -> str:
+    """Why a cycle found no feed to poll: nothing followed, or when the next one is due."""
+    followed = [
+        feed
+        for feed in await store.list_feeds()
+        if await store.subscribers(feed.id) or await store.routes_for_feed(feed.id)
+    ]
+    if not followed:
+        return (
+            "nothing was due: no chat follows any feed yet (chats follow feeds with /subscribe; "
+            "channels get the config's routes when the bot starts)"
+        )
+    due = [feed.state.next_poll_at for feed in followed if feed.state.next_poll_at is not None]
+    when = f"; the next is due at {min(due):%Y-%m-%d %H:%M} UTC" if due else ""
+    return f"nothing was due: {len(followed)} followed feed(s), all polled recently{when}"
 
 
 async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> CycleReport:
@@ -107,9 +127,10 @@ async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> 
             max_points=settings.summarizer.max_points,
         )
         polled = await poll_due_with_progress(poller)
+        idle = await why_idle(store) if polled.feeds == 0 else ""
         if not deliver:
-            return CycleReport(polled, None, skipped)
-        return CycleReport(polled, await deliverer.deliver_pending())
+            return CycleReport(polled, None, skipped, idle)
+        return CycleReport(polled, await deliverer.deliver_pending(), why_idle=idle)
 
 
 async def poll_due_with_progress(poller: Poller) -> PollReport:
