@@ -6,6 +6,8 @@ offending key path and a hint, so an operator sees one clear line before anythin
 
 from __future__ import annotations
 
+import re
+import reprlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +45,20 @@ class WebhookSettings(_Section):
     path: str = "telegram"
 
 
+# What a @BotFather token looks like: the bot's numeric id, a colon, then the secret part.
+_TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,128}$")
+# Database URL schemes the store can open (both drivers are async).
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_SCHEME_FIXES = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+# Values a config file may hold once its YAML aliases are expanded: plenty for any real
+# catalogue, far too few for a "billion laughs" document that expands exponentially.
+MAX_YAML_NODES = 100_000
+
+
 class TelegramSettings(_Section):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
@@ -55,6 +71,15 @@ class TelegramSettings(_Section):
     global_rate: float = Field(default=29.0, gt=0, le=1000)
     per_chat_interval: float = Field(default=1.0, ge=0)
     group_per_minute: int = Field(default=20, ge=1)
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN.match(value.get_secret_value()):
+            raise ValueError(
+                f"${TOKEN_ENV} is not a bot token (digits, a colon, then letters, digits, - or _)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramSettings:
@@ -109,6 +134,18 @@ class FetchSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///data/newsbot.db"
     retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme in DATABASE_SCHEMES:
+            return value
+        if fix := _SCHEME_FIXES.get(scheme):
+            raise ValueError(f"{scheme}:// has no async driver; write {fix}:// instead")
+        raise ValueError(
+            "must start with sqlite+aiosqlite:/// (a file) or postgresql+asyncpg:// (a server)"
+        )
 
 
 class LLMSettings(_Section):
@@ -199,15 +236,53 @@ class Settings(_Section):
         return next((s for s in self.sources if s.id == source_id), None)
 
 
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes `node` stands for once every alias is expanded (-1: it contains itself)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    sizes[id(node)] = -1  # in progress: meeting it again means a self-reference
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    total = 1
+    for child in children:
+        size = _expanded_size(child, sizes)
+        if size < 0 or total > MAX_YAML_NODES:
+            return -1
+        total += size
+    sizes[id(node)] = total
+    return total
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing documents whose aliases expand past `MAX_YAML_NODES` nodes
+    ("billion laughs") before anything is built from them."""
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node, {})
+        if size < 0 or size > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"its aliases expand to more than {MAX_YAML_NODES} values or into themselves"
+            )
+        return self.construct_document(node)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
+        problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     if raw is None:
         return {}
@@ -229,6 +304,14 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
 _SECRET_WORDS = ("token", "secret", "password", "key", "url")
 
 
+def _short_repr(value: object) -> str:
+    """At most 60 characters of `value`'s repr, without building the whole of it."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = 60
+    shortener.maxlevel = 2
+    return shortener.repr(value)[:60]
+
+
 def _describe(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
     path = ".".join(str(part) for part in first["loc"]) or "(top level)"
@@ -242,7 +325,7 @@ def _describe(error: ValidationError, origin: str) -> str:
     elif any(word in path for word in _SECRET_WORDS):
         hint = first["msg"]
     else:
-        hint = f"{first['msg']} (got {first['input']!r:.60})"
+        hint = f"{first['msg']} (got {_short_repr(first['input'])})"
     more = len(error.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{origin}: {path}: {hint}{suffix}"

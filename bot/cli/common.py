@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import config
 from bot.errors import ConfigError, InputError, TelegramUnavailableError
@@ -59,6 +59,27 @@ async def known_chat(store: Store, chat_id: int) -> Chat:
     return chat
 
 
+@contextlib.contextmanager
+def telegram_startup_errors(settings: config.Settings) -> Iterator[None]:
+    """PTB's start-up failures as one-line errors that never carry the token.
+
+    PTB's own messages quote the token (``The token `123:ABC` was rejected``), so none of
+    them is passed on.
+    """
+    try:
+        yield
+    except InvalidToken:
+        raise ConfigError(f"Telegram rejected the bot token ({config.TOKEN_ENV})") from None
+    except NetworkError:
+        raise TelegramUnavailableError(
+            f"cannot reach the Bot API at {settings.telegram.base_url}"
+        ) from None
+    except TelegramError as exc:
+        raise TelegramUnavailableError(
+            f"the Bot API at {settings.telegram.base_url} refused to start the bot: {exc.message}"
+        ) from None
+
+
 @contextlib.asynccontextmanager
 async def telegram_messenger(settings: config.Settings) -> AsyncIterator[TelegramMessenger]:
     """A `TelegramMessenger` over a started PTB `Bot`; the token is checked with Telegram first."""
@@ -67,14 +88,8 @@ async def telegram_messenger(settings: config.Settings) -> AsyncIterator[Telegra
         base_url=settings.telegram.base_url,
         base_file_url=settings.telegram.base_file_url,
     )
-    try:
+    with telegram_startup_errors(settings):
         await bot.initialize()
-    except InvalidToken:
-        raise ConfigError(
-            f"telegram.token: Telegram refused the token in ${config.TOKEN_ENV}"
-        ) from None
-    except TelegramError as exc:
-        raise TelegramUnavailableError(f"cannot reach the Telegram Bot API: {exc}") from None
     try:
         yield TelegramMessenger(bot)
     finally:

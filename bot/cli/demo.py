@@ -35,6 +35,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the samples on loopback, run one poll → summarise → deliver cycle, print the posts."""
+    html = Path(args.html) if args.html else None
+    if html is not None and not html.parent.is_dir():
+        raise InputError(f"--html {html}: the folder {html.parent} does not exist")
     base = config.load(args.config, os.environ) if args.config else Settings()
     summarizer = base.summarizer.model_copy(update={"max_points": args.points})
     base = base.model_copy(update={"summarizer": summarizer})
@@ -51,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
     for number, post in enumerate(posts, start=1):
         print(f"{_RULE}\n{number}/{len(posts)} · {post.source}\n{_RULE}")
         print(render_text(post.summary))
-    if args.html:
-        path = Path(args.html)
-        path.write_text(preview_page(posts), encoding="utf-8")
-        print(f"HTML preview written to {path}")
+    if html is not None:
+        try:
+            html.write_text(preview_page(posts), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--html {html}: cannot write it: {exc.strerror}") from None
+        print(f"HTML preview written to {html}")
     return 0

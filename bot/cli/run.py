@@ -13,6 +13,7 @@ import signal
 from typing import Any
 
 from bot import config
+from bot.cli.common import telegram_startup_errors
 from bot.errors import ConfigError
 from bot.ops.logs import setup_logging
 from bot.ops.observability import start_health_server
@@ -71,5 +72,6 @@ def run(args: argparse.Namespace) -> int:
     token = config.require_token(settings)
     secret = webhook_secret(settings, environ)
     setup_logging(settings.logging, secrets=(token, secret))
-    asyncio.run(serve(settings, secret_token=secret))
+    with telegram_startup_errors(settings):
+        asyncio.run(serve(settings, secret_token=secret))
     return 0

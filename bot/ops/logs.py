@@ -27,8 +27,9 @@ TOKEN_PATTERN = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 URL_PASSWORD_PATTERN = re.compile(r"(?<=://)([^/\s:@]+):[^/\s@]+@")
 # Registered secrets shorter than this are ignored: redacting "ab" would shred every line.
 MIN_SECRET_LENGTH = 6
-# Libraries that log every request or job at INFO; kept at `LoggingSettings.library_level`.
-CHATTY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack")
+# Libraries that log every request, job or migration step at INFO; kept at
+# `LoggingSettings.library_level`.
+CHATTY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack", "alembic")
 
 _STANDARD_ATTRS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
