@@ -28,6 +28,7 @@ CASES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("summarize --help", ("summarize", "--help"), ("bot.summarize", "trafilatura")),
     ("feed --help", ("feed", "--help"), ("bot.feeds.fetch", "bot.feeds.parse")),
     ("demo --help", ("demo", "--help"), ("bot.offline.demo",)),
+    ("try --help", ("try", "--help"), ("bot.offline.session", "bot.offline.demo")),
     ("run --help", ("run", "--help"), ("bot.tg.app",)),
     ("poll --help", ("poll", "--help"), ("bot.service.poll", "bot.store.sql")),
     ("db --help", ("db", "--help"), ("bot.store.migrate",)),

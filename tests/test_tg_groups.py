@@ -99,3 +99,27 @@ async def test_subscribing_inside_a_forum_topic_keeps_the_topic(
         assert answer.params["message_thread_id"] == 77
         [subscription] = await store_of(app).list_subscriptions(forum)
         assert subscription.thread_id == 77
+
+
+async def test_the_running_bot_installs_the_configs_channel_routes_by_username(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """The same routes `newsbot channels sync` installs; here the @username is looked up."""
+    _site, sources = city_news(httpserver)
+    channel = {
+        "id": -1009876543210,
+        "type": "channel",
+        "title": "Town Wire",
+        "username": "townwire",
+    }
+    channels = [{"chat": "@townwire", "sources": ["city"], "points": 2}]
+    async with FakeTelegram() as tg:
+        tg.add_chat(channel)
+        async with subscriber_bot(tg, tmp_path, sources=sources, channels=channels) as app:
+            store = store_of(app)
+            routes = await eventually(store.list_routes, lambda found: len(found) == 1)
+            assert routes[0].chat_id == channel["id"]
+            assert routes[0].options.points == 2
+            found = await store.get_chat(channel["id"])
+            assert found is not None
+            assert (found.kind, found.title) == ("channel", "Town Wire")

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bot.cli.broadcast",
         "send a message to every active chat (resumable with --resume ID)",
     ),
+    "subscribe": ("bot.cli.chats", "follow sources in a chat (created if new), without Telegram"),
+    "unsubscribe": ("bot.cli.chats", "stop a chat following sources"),
+    "subscriptions": ("bot.cli.chats", "list what a chat follows"),
+    "channels": ("bot.cli.channels", "install the config's channel routes without the bot"),
     "import-opml": ("bot.cli.opml", "subscribe a chat to every feed of an OPML file"),
     "export-opml": ("bot.cli.opml", "write a chat's subscriptions as OPML"),
 }

@@ -54,7 +54,8 @@ async def known_chat(store: Store, chat_id: int) -> Chat:
     chat = await store.get_chat(chat_id)
     if chat is None:
         raise InputError(
-            f"chat {chat_id} is unknown to the bot: it must start the bot (or add it) first"
+            f"chat {chat_id} is unknown to the bot: it must start the bot (or add it) first, "
+            f"or create it with `newsbot subscribe --chat {chat_id} SOURCE`"
         )
     return chat
 
@@ -81,8 +82,8 @@ def telegram_startup_errors(settings: config.Settings) -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def telegram_messenger(settings: config.Settings) -> AsyncIterator[TelegramMessenger]:
-    """A `TelegramMessenger` over a started PTB `Bot`; the token is checked with Telegram first."""
+async def telegram_bot(settings: config.Settings) -> AsyncIterator[Bot]:
+    """A started PTB `Bot`; the token is checked with Telegram first."""
     bot = Bot(
         config.require_token(settings),
         base_url=settings.telegram.base_url,
@@ -91,9 +92,16 @@ async def telegram_messenger(settings: config.Settings) -> AsyncIterator[Telegra
     with telegram_startup_errors(settings):
         await bot.initialize()
     try:
-        yield TelegramMessenger(bot)
+        yield bot
     finally:
         await bot.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def telegram_messenger(settings: config.Settings) -> AsyncIterator[TelegramMessenger]:
+    """A `TelegramMessenger` over `telegram_bot`."""
+    async with telegram_bot(settings) as bot:
+        yield TelegramMessenger(bot)
 
 
 class OfflineMessenger:

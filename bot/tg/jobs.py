@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from bot.errors import NewsbotError
 from bot.model import RouteOptions
+from bot.service.channels import install_channel, routed_sources
 from bot.service.deliver import utcnow
 from bot.tg.admin import start_broadcast
 from bot.tg.common import Context
@@ -161,15 +162,13 @@ async def install_config_channels(context: Context) -> None:
     for entry in found.settings.channels:
         try:
             chat = await context.bot.get_chat(entry.chat)
-            feed_ids = []
-            for source_id in entry.sources:
-                source = found.settings.source(source_id)
-                if source is not None:
-                    feed = await found.store.get_or_create_feed(source.url, source.name, source.id)
-                    feed_ids.append(feed.id)
-            await found.store.upsert_chat(chat.id, "channel", chat.title)
-            options = RouteOptions(entry.points, entry.hashtags, entry.link_preview)
-            await found.store.add_routes(chat.id, feed_ids, options)
+            await install_channel(
+                found.store,
+                chat.id,
+                chat.title,
+                routed_sources(found.settings, entry),
+                RouteOptions(entry.points, entry.hashtags, entry.link_preview),
+            )
         except (TelegramError, NewsbotError) as exc:
             log.warning("channel %s from the config not installed: %s", entry.chat, exc)
 
