@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.cli.common import add_config_argument, load_settings, opened_store, telegram_messenger
 from bot.config import Settings, require_token
-from bot.errors import InputError
+from bot.errors import DeliveryError, InputError
 from bot.model import Broadcast
 from bot.ops.logs import setup_logging
 from bot.ops.progress import Progress
@@ -25,6 +25,7 @@ from bot.service.broadcast import Broadcaster
 from bot.service.broadcast import Progress as BroadcastProgress
 from bot.service.pacing import Pacer
 from bot.store import Store
+from bot.text.telegram_html import html_problem
 from bot.tg.workers import admin_chat, limits_of
 
 # Seconds between two progress snapshots from the broadcaster (the bar redraws on each).
@@ -66,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return INTERRUPTED
     print(summary_line(final))
+    if final.sent == 0 and final.failed > 0:
+        raise DeliveryError(
+            f"broadcast #{final.broadcast_id}: every send failed; the last: {final.last_error}"
+        )
     return 0
 
 
@@ -83,6 +88,8 @@ def message_text(text: str | None, file: str | None) -> str:
     assert text is not None
     if not text.strip():
         raise InputError("the message is empty")
+    if problem := html_problem(text):
+        raise InputError(f"the message is not valid Telegram HTML: {problem}")
     return text.strip()
 
 

@@ -27,6 +27,7 @@ from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
     DeliveryRejectedError,
+    InputError,
     RetryLaterError,
     TelegramUnavailableError,
 )
@@ -36,6 +37,7 @@ from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
+from bot.text.telegram_html import html_problem
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +70,21 @@ class Progress:
     eta_seconds: float | None
     status: str
     finished: bool = False
+    # Why the latest failed send failed (this run), for an operator whose every send failed.
+    last_error: str | None = None
 
 
 ProgressCallback = Callable[[Progress], Awaitable[None]]
 
 
 class _RateMeter:
-    """Messages per second over the last `RATE_WINDOW` seconds."""
+    """Messages per second over the last `RATE_WINDOW` seconds (and this run's last error)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._started = clock()
         self._marks: deque[float] = deque()
+        self.last_error: str | None = None
 
     def tick(self) -> None:
         self._marks.append(self._clock())
@@ -92,7 +97,9 @@ class _RateMeter:
         return len(self._marks) / span if span > 0 else 0.0
 
 
-def progress_of(broadcast: Broadcast, rate: float, *, finished: bool = False) -> Progress:
+def progress_of(
+    broadcast: Broadcast, rate: float, *, finished: bool = False, last_error: str | None = None
+) -> Progress:
     """A progress snapshot from the stored counters and the measured rate."""
     eta = broadcast.remaining / rate if rate > 0 else None
     return Progress(
@@ -105,6 +112,7 @@ def progress_of(broadcast: Broadcast, rate: float, *, finished: bool = False) ->
         eta_seconds=0.0 if broadcast.remaining == 0 else eta,
         status=broadcast.status,
         finished=finished,
+        last_error=last_error,
     )
 
 
@@ -140,7 +148,13 @@ class Broadcaster:
         return frozenset(self._running)
 
     async def create(self, text: str, author_id: int, *, include_groups: bool = False) -> Broadcast:
-        """Store a running broadcast with its target list (every active chat, now)."""
+        """Store a running broadcast with its target list (every active chat, now).
+
+        Text Telegram would refuse for every recipient (broken HTML, too long) is an
+        `InputError` before anything is stored or sent.
+        """
+        if problem := html_problem(text):
+            raise InputError(f"the message is not valid Telegram HTML: {problem}")
         broadcast = await self._store.create_broadcast(text, author_id, include_groups)
         log.info("broadcast %d created with %d targets", broadcast.id, broadcast.remaining)
         return broadcast
@@ -179,7 +193,7 @@ class Broadcaster:
                     await reporter
         final = await self._store.get_broadcast(broadcast_id)
         assert final is not None
-        report = progress_of(final, meter.rate(), finished=True)
+        report = progress_of(final, meter.rate(), finished=True, last_error=meter.last_error)
         self._publish(report)
         if on_progress:
             await on_progress(report)
@@ -276,6 +290,8 @@ class Broadcaster:
                         await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempts - 1))
                         continue
                     outcome, error = "failed", str(exc)
+                if outcome == "failed":
+                    meter.last_error = error
                 await self._store.mark_broadcast_delivery(
                     broadcast_id, target, outcome, message_id=message_id, error=error
                 )
