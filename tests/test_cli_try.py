@@ -52,5 +52,16 @@ def test_a_number_presses_the_button_and_the_chat_follows_the_source() -> None:
 def test_in_a_group_the_owner_subscribes_the_group() -> None:
     done = try_bot("/subscribe science-notes\n/list\n", "--chat-type", "group")
     assert done.returncode == 0, done.stderr
-    assert "group chat" in done.stdout
+    assert "(group mode" in done.stdout
     assert "1. Science Notes" in done.stdout.split("you: /list", 1)[1]
+
+
+def test_with_a_channel_the_owner_routes_a_source_to_it() -> None:
+    done = try_bot(
+        "/channel add @newsbot_try_channel valley-courier\n/channel list\n",
+        "--chat-type",
+        "channel",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "newsbot try channel now receives valley-courier" in done.stdout
+    assert "newsbot try channel ← valley-courier" in done.stdout.split("you: /channel list", 1)[1]

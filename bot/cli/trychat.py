@@ -19,8 +19,8 @@ from bot.offline.session import CHANNEL, ChatType, chat
 _HINTS: dict[str, str] = {
     "private": "Try /sources, /subscribe SOURCE, /latest, /settings.",
     "group": "You are the group's owner: /subscribe SOURCE, /list, /settings work here.",
-    "channel": f"You own @{CHANNEL['username']}; route posts to it with "
-    f"/channel add @{CHANNEL['username']} SOURCE, then /latest or wait for new posts.",
+    "channel": f"You own @{CHANNEL['username']}; route sources to it with "
+    f"/channel add @{CHANNEL['username']} SOURCE; what it receives is shown as → channel.",
 }
 
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             settings = demo_settings(server.base_url, database_url, base)
         print(
             f"newsbot try: you are chatting with the real bot on this machine ({args.chat_type} "
-            f"chat, {len(settings.sources)} catalogue sources). {_HINTS[args.chat_type]} "
+            f"mode, {len(settings.sources)} catalogue sources). {_HINTS[args.chat_type]} "
             "A number presses that button; end with Ctrl-D.\n",
             flush=True,
         )
