@@ -2,12 +2,20 @@
 
     .venv/bin/python benchmarks/summaries.py                 # both dev sets, 3 points
     .venv/bin/python benchmarks/summaries.py --limit 500     # quicker while iterating
+    .venv/bin/python benchmarks/summaries.py --data ../shared/data/multilingual/fr-dev.jsonl
+    .venv/bin/python benchmarks/summaries.py --part train    # or test: a fixed half of each file
 
 CNN/DailyMail text is lower-cased and PTB-tokenised. The summariser gets a light detokenisation
 (brackets, quotes, "n't", spaces before punctuation) so it sees prose; its output is re-tokenised
 the same way before scoring, and Lead-3 (the first three sentences of the same input) goes through
 the same path, so both are scored alike against the references exactly as given. ROUGE is
-rouge-score's F1 with the Porter stemmer; ROUGE-Lsum uses newline-joined sentences.
+rouge-score's F1 with the Porter stemmer; ROUGE-Lsum uses newline-joined sentences. Files in other
+languages (rows with a "lang" other than "en") are scored with Unicode tokens (lower-cased `\\w+`,
+no stemmer): rouge-score's default tokeniser drops every non-ASCII letter. Single-sentence and
+non-English references are also compared at one point against Lead-1.
+
+`--part train|test` keeps one fixed half of each file (by a hash of the row's id), so any weight
+tuned on the dev-train half can be checked on the dev-test half.
 
 The summariser is any `bot.summarize.Summarizer`. The LLM backend is scored the same way
 against any OpenAI-compatible endpoint (not run in CI; its fallbacks to extractive are counted
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import re
 import statistics
@@ -66,6 +75,7 @@ class Example:
 
     article: str
     references: list[str]
+    language: str = "en"
 
 
 @dataclass
@@ -100,17 +110,38 @@ def retokenise(text: str) -> str:
     return text
 
 
-def read_examples(path: Path, limit: int | None) -> Iterator[Example]:
+class UnicodeTokenizer:
+    """Lower-cased Unicode word tokens: ROUGE for languages beyond ASCII (no stemmer)."""
+
+    _WORD = re.compile(r"\w+")
+
+    def tokenize(self, text: str) -> list[str]:
+        return self._WORD.findall(text.lower())
+
+
+def in_part(row_id: str, part: str | None) -> bool:
+    """True when the row belongs to `part` ("train" or "test": a fixed half by id hash)."""
+    if part is None:
+        return True
+    even = int(hashlib.sha1(row_id.encode("utf-8")).hexdigest()[-2], 16) % 2 == 0
+    return even == (part == "train")
+
+
+def read_examples(path: Path, limit: int | None, part: str | None = None) -> Iterator[Example]:
     with path.open(encoding="utf-8") as handle:
+        count = 0
         for number, line in enumerate(handle):
-            if limit is not None and number >= limit:
+            if limit is not None and count >= limit:
                 return
             row = json.loads(line)
-            highlights = row["highlights"]
+            if not in_part(str(row.get("id", number)), part):
+                continue
+            count += 1
+            highlights = row.get("highlights", row.get("reference"))
             references = [highlights] if isinstance(highlights, str) else list(highlights)
             tokenised = path.parent.name == "cnndm"
             article = detokenise(row["article"]) if tokenised else row["article"]
-            yield Example(article, references)
+            yield Example(article, references, row.get("lang", "en"))
 
 
 def lead(text: str, points: int) -> list[str]:
@@ -133,13 +164,22 @@ def build_summarizer(args: argparse.Namespace) -> Summarizer:
     return build_configured(config.parse(raw, {}, origin="arguments"))
 
 
+def language_of(path: Path) -> str:
+    """The language of a data file's rows (its first row's "lang", else English)."""
+    with path.open(encoding="utf-8") as handle:
+        return str(json.loads(handle.readline()).get("lang", "en"))
+
+
 async def evaluate(
-    path: Path, summarizer: Summarizer, points: int, limit: int | None
+    path: Path, summarizer: Summarizer, points: int, limit: int | None, part: str | None = None
 ) -> tuple[Result, Result, list[float]]:
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    if language_of(path) == "en":
+        scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    else:
+        scorer = rouge_scorer.RougeScorer(list(METRICS), tokenizer=UnicodeTokenizer())
     ours, baseline = Result(dict.fromkeys(METRICS, 0.0)), Result(dict.fromkeys(METRICS, 0.0))
     timings: list[float] = []
-    for example in read_examples(path, limit):
+    for example in read_examples(path, limit, part):
         started = time.perf_counter()
         summary = await summarizer.summarize(Article(text=example.article), max_points=points)
         timings.append(1000 * (time.perf_counter() - started))
@@ -197,19 +237,27 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5:7b", help="LLM model name")
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="variable with the key")
     parser.add_argument("--timeout", type=float, help="LLM timeout in seconds")
+    parser.add_argument("--part", choices=["train", "test"], help="one fixed half of each file")
+    parser.add_argument("--no-enormous", action="store_true", help="skip the 1 MB timing")
     args = parser.parse_args()
     paths = args.data or list(DEFAULT_DATA)
     summarizer = build_summarizer(args)
     print(f"{'dataset':<8} {'system':<10} {'n':>5} {'R-1':>6} {'R-2':>6} {'R-Lsum':>6}  timing")
     for path in paths:
-        name = path.parent.name
-        # XSum references are one sentence: also show the one-point comparison
-        for points in [args.points] + ([1] if name == "xsum" and args.points != 1 else []):
-            ours, baseline, timings = asyncio.run(evaluate(path, summarizer, points, args.limit))
+        language = language_of(path)
+        name = path.parent.name if language == "en" else f"{path.parent.name[:5]}-{language}"
+        # XSum references are one sentence, other languages are judged at one point too
+        one_point = name == "xsum" or language != "en"
+        for points in [args.points] + ([1] if one_point and args.points != 1 else []):
+            ours, baseline, timings = asyncio.run(
+                evaluate(path, summarizer, points, args.limit, args.part)
+            )
             print_rows(name, points, ours, baseline, timings)
     if isinstance(summarizer, LLMSummarizer):
         stats = summarizer.stats
         print(f"llm: {stats.requests} requests, fallbacks {dict(stats.fallbacks) or 'none'}")
+        return
+    if args.no_enormous:
         return
     size, seconds = time_enormous(paths, summarize_text)
     print(f"enormous text: {size / 1e6:.2f} MB summarised in {seconds:.3f} s")

@@ -227,7 +227,15 @@ def _summary_or_error(text):
         return error
 
 
-_SUMMARISER_MODULES = ("sentences", "boilerplate", "clean", "attribution", "rank", "summarize")
+_SUMMARISER_MODULES = (
+    "sentences",
+    "boilerplate",
+    "clean",
+    "outlets",
+    "attribution",
+    "rank",
+    "summarize",
+)
 
 
 @pytest.mark.parametrize("module", _SUMMARISER_MODULES)

@@ -19,6 +19,7 @@ import lxml.etree
 import lxml.html
 
 from bot.feeds.markup import snippet_text
+from bot.text.outlets import choose_publisher
 
 _DATE_KEYS = (
     "article:published_time",
@@ -165,11 +166,6 @@ def _clean_byline(author: str | None) -> str | None:
     return text or None
 
 
-def _site(name: str) -> str | None:
-    """A site name; some pages put their URL there, which becomes its host."""
-    return host_name(name) if name.startswith(("http://", "https://")) else name or None
-
-
 def _byline(root: lxml.html.HtmlElement) -> str | None:
     """A visible byline: an author link or an element marked up as the author."""
     for path in _BYLINE_PATHS:
@@ -184,16 +180,16 @@ def read_meta(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     """Title, site name, date, author, language and description of a parsed page."""
     meta = _meta_tags(root)
     ld = _linked_data(root)
-    site_name = (
-        meta.get("og:site_name") or _name(ld.get("publisher")) or meta.get("application-name")
-    )
+    page_title = _text_of(root.find(".//title"))
+    named = (meta.get("og:site_name"), _name(ld.get("publisher")), meta.get("application-name"))
+    site_name = choose_publisher(named, page_title, url)
     heading = _text_of(root.find(".//h1"))
     title = (
         meta.get("og:title")
         or _name(ld.get("headline"))
         or meta.get("twitter:title")
         or heading
-        or _strip_site(_text_of(root.find(".//title")), site_name)
+        or _strip_site(page_title, site_name)
     )
     author = next((meta[k] for k in _AUTHOR_KEYS if meta.get(k) and "://" not in meta[k]), None)
     language = root.get("lang") or root.get("xml:lang") or meta.get("content-language")
@@ -201,7 +197,7 @@ def read_meta(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     return PageMeta(
         title=snippet_text(title) or None,
         heading=heading or None,
-        site_name=_site(snippet_text(site_name or "")) or host_name(url),
+        site_name=snippet_text(site_name or "") or host_name(url),
         published=_published(root, meta, ld, url),
         author=_clean_byline(author or _name(ld.get("author")) or _byline(root)),
         language=(language or "").replace("_", "-").split("-")[0].lower() or None,

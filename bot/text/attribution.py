@@ -16,21 +16,39 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.text.boilerplate import SOURCE_LABELS
+from bot.text.outlets import is_known_outlet, is_news_organisation, same_outlet
 
 # Latin and Cyrillic capitals; a name starts only where no name character precedes it, so
 # "A.A.A.…" is one candidate, not one per letter (which made the search quadratic).
 _CAPITALISED = r"(?<![\w&.'’-])[A-Z\u00c0-\u00de\u0400-\u042f\u0490][\w&.'’-]*+"
-_NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,3}}"
+_NAME = rf"{_CAPITALISED}(?:\s+(?:of|the|de|der|die|и|та|{_CAPITALISED})){{0,4}}"
 _TITLE_TAIL = re.compile(rf"^(?P<head>.{{12,}}?)\s+(?P<sep>[–—|]|-|::)\s+(?P<tail>{_NAME})\s*$")
-_DATELINE = re.compile(rf"^[A-Z][A-Z .,'-]{{1,40}}\((?P<name>{_NAME})\)\s*[-–—]")
+# "KYIV (Reuters) -", "(Reuters) — …", "HAYWARD, Calif. (AP) —"
+_DATELINE = re.compile(rf"^(?:[A-Z][A-Za-z .,'-]{{1,40}}\s)?\((?P<name>{_NAME})\)\s*[-–—]")
 _REPORTED = re.compile(
-    rf"\b(?P<name>{_NAME})\s+(?:reported|reports|has reported|wrote|повідомляє|повідомило|"
-    rf"пише|сообщает|сообщило|пишет|berichtet|berichtete|informó|informa)\b"
+    rf"\b(?P<name>{_NAME})\s+(?:reported|reports|has reported|first reported|wrote|повідомляє|"
+    rf"повідомило|пише|сообщает|сообщило|пишет|berichtet|berichtete|informó|informa|rapporte)\b"
 )
 _ACCORDING = re.compile(
     rf"\b(?i:according to|as reported by|citing|за даними|за інформацією|як повідомляє|"
-    rf"по данным|по информации|как сообщает|laut|según)\s+(?P<name>{_NAME})"
+    rf"по данным|по информации|как сообщает|laut|según|selon)"
+    rf"\s+(?:(?:the|a|an|reports?|from|by|in|state-run|official|state)\s+){{0,3}}(?P<name>{_NAME})"
 )
+# "a source told Agence France-Presse", "As Emily Feng reports for NPR", "first reported by X"
+_CREDITED = re.compile(
+    rf"\b(?:told|reports for|reported for|writes for|wrote for|reported by|first reported by|"
+    rf"in an interview with)\s+(?:the\s+)?(?P<name>{_NAME})"
+)
+# An event in the story, not its source: "shares fell after CNBC reported …"
+_EVENT_BEFORE = re.compile(r"\b(?:after|before|since|until|when)\s+$")
+# Words after an agency's name in a byline: "AP Auto Writer", "Reuters staff".
+_BYLINE_ROLES = frozenset(
+    """
+     auto sports national political security business chief senior staff writer writers
+     correspondent reporter editor medical science technology white house
+    """.split()  # noqa: SIM905 - a word list reads best as words
+)
+_BYLINE_PARTS = re.compile(r",|\.\s|\s[-–—|]\s|\sand\s")
 _PROMO = re.compile(
     rf"^(?P<name>{_NAME})\s+(?:is|are|—|–|-)\s+(?:the|your|an?|це|это|ist|es)\b", re.UNICODE
 )
@@ -88,18 +106,40 @@ def source_from_lines(labelled: Iterable[tuple[str | None, str]]) -> str | None:
     return None
 
 
-def source_from_text(paragraphs: Iterable[str]) -> str | None:
-    """A wire dateline, "X reported" or "according to X" near the story's start."""
+def source_from_text(paragraphs: Iterable[str], publisher: str | None = None) -> str | None:
+    """The news organisation credited near the story's start: a wire dateline, "X reported",
+    "according to X", "told X", "reports for X" (not the publisher itself, a person or a firm).
+    """
     budget = _LEAD_CHARS
     for paragraph in paragraphs:
         lead, budget = paragraph[:budget], budget - len(paragraph)
-        for pattern in (_DATELINE, _REPORTED, _ACCORDING):
+        for pattern in (_DATELINE, _REPORTED, _ACCORDING, _CREDITED):
             for match in pattern.finditer(lead):
-                if _closes_quote(lead, match.start()) or not _plausible_name(match.group("name")):
+                name = _tidy(match.group("name"))
+                if (
+                    _closes_quote(lead, match.start())
+                    or _EVENT_BEFORE.search(lead, max(0, match.start() - 8), match.start())
+                    or not _plausible_name(name)
+                    or not is_news_organisation(name)
+                    or same_outlet(name, publisher)
+                ):
                     continue
-                return _tidy(match.group("name"))
+                return name
         if budget <= 0:
             break
+    return None
+
+
+def source_from_byline(author: str | None, publisher: str | None = None) -> str | None:
+    """A known news organisation in the byline ("Jane Roe, AP Auto Writer", "Reuters")."""
+    for part in _BYLINE_PARTS.split(author or ""):
+        words = part.split()
+        if not words or same_outlet(part, publisher):
+            continue
+        for end in range(len(words), 0, -1):
+            name, role = " ".join(words[:end]), words[end:]
+            if is_known_outlet(name) and all(w.casefold() in _BYLINE_ROLES for w in role):
+                return None if same_outlet(name, publisher) else name
     return None
 
 
@@ -127,7 +167,7 @@ def host_of(url: str | None) -> str | None:
 def describe(attribution: Attribution, url: str | None = None) -> str:
     """The human-readable source line."""
     original, publisher = attribution.original_source, attribution.publisher
-    if original and publisher and original.casefold() != publisher.casefold():
+    if original and publisher and not same_outlet(original, publisher):
         return f"{original} (via {publisher})"
     return original or publisher or host_of(url) or ""
 
@@ -146,5 +186,15 @@ def _closes_quote(text: str, start: int) -> bool:
 
 
 def _tidy(name: str) -> str:
-    """The name up to a sentence end ("Example News. All rights" → "Example News")."""
-    return name.split(". ", 1)[0].rstrip(".")
+    """The outlet's name alone: up to a sentence end ("Example News. All rights"), before a
+    possessive ("The Verge’s Stadia review"), after "of the" ("Sui-Lee Wee of the New York Times").
+    """
+    name = name.split(". ", 1)[0].rstrip(".")
+    name = name.rsplit(" of the ", 1)[-1]
+    words: list[str] = []
+    for word in name.split():
+        if word.endswith(("’s", "'s")):
+            words.append(word[:-2])
+            break
+        words.append(word)
+    return " ".join(words)

@@ -21,11 +21,13 @@ from bot.text.attribution import (
     Attribution,
     describe,
     publisher_from_boilerplate,
+    source_from_byline,
     source_from_lines,
     source_from_text,
     split_title,
 )
 from bot.text.clean import CleanedText, clean_document
+from bot.text.outlets import same_outlet
 from bot.text.rank import cut_between_words, select_key_points, shorten
 
 MIN_POINTS, MAX_POINTS = 1, 8
@@ -33,6 +35,8 @@ _HEADLINE_CHARS = 120
 _TITLE_LINE_WORDS = 25
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 _BINARY_SHARE = 0.05
+# A story credits its source in its first paragraphs; later mentions credit a detail or a quote.
+_LEAD_PARAGRAPHS = 3
 
 
 class Summarizer(Protocol):
@@ -115,17 +119,22 @@ def _headline_line(text: str) -> tuple[str | None, str]:
 def _attribute(
     article: Article, cleaned: CleanedText, title_source: str | None, title_site: str | None
 ) -> Attribution:
-    lead = [p.text for p in cleaned.paragraphs[:6]]
-    original = (
-        title_source
-        or source_from_lines((p.label, p.text) for p in cleaned.paragraphs)
-        or source_from_text(lead)
-    )
+    lead = [p.text for p in cleaned.paragraphs[:_LEAD_PARAGRAPHS]]
     publisher = (
         (article.site_name or "").strip()
         or title_site
         or publisher_from_boilerplate(cleaned.boilerplate)
     )
+    if same_outlet(title_source, publisher):  # "… – TechCrunch" on TechCrunch names the site
+        title_source = None
+    original = (
+        title_source
+        or source_from_lines((p.label, p.text) for p in cleaned.paragraphs)
+        or source_from_byline(article.author, publisher)
+        or source_from_text(lead, publisher)
+    )
+    if same_outlet(original, publisher):
+        original = None
     return Attribution(original or None, publisher or None)
 
 
