@@ -13,6 +13,7 @@ import asyncio
 import re
 
 import lxml.etree
+import lxml.html
 import trafilatura
 from trafilatura.utils import load_html
 
@@ -28,6 +29,8 @@ _WORDS = re.compile(r"\w+")
 _HEAD_LINES = 3
 # A page with less text than this is too thin to summarise (teaser, paywall, video page).
 MIN_ARTICLE_CHARS = 400
+# Spans and divs inside a paragraph holding two or more links.
+_LINK_CLUSTER = "//p//*[self::span or self::div][count(.//a) >= 2]"
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> Article:
@@ -42,6 +45,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
     if tree is None:
         return Article(text="", url=url, site_name=host_name(url))
     meta = read_meta(tree, url)
+    _drop_link_clusters(tree)
     try:
         raw = trafilatura.extract(tree, fast=True, include_comments=False)
     except Exception:  # noqa: BLE001 - trafilatura raises anything on hostile markup
@@ -61,6 +65,21 @@ def extract_article(html: str | bytes, url: str | None = None) -> Article:
             description=meta.description,
         )
     )
+
+
+def _drop_link_clusters(tree: lxml.html.HtmlElement) -> None:
+    """Remove hover cards inside paragraphs: a span of several links and no text of its own.
+
+    Sites put a person's card (full name, latest headlines) right after the name's link, and
+    the extracted text then reads "Rep. Ilhan OmarIlhan OmarHillicon Valley…".
+    """
+    clusters = tree.xpath(_LINK_CLUSTER)
+    inner = set(clusters)
+    for span in clusters:  # only the innermost: an outer one also holds the name's own link
+        inner.difference_update(span.iterancestors())
+    for span in clusters:
+        if span in inner and not "".join(span.xpath(".//text()[not(ancestor::a)]")).strip():
+            span.drop_tree()  # keeps the tail text that follows it
 
 
 def _words(text: str | None) -> tuple[str, ...]:

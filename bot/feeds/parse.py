@@ -29,6 +29,7 @@ from bot.feeds.markup import body_text, snippet_text
 from bot.feeds.policy import MAX_ENTRIES
 from bot.feeds.sanitize import safe_fields
 from bot.model import Entry, Feed
+from bot.text.boilerplate import is_advertisement
 
 # Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -93,8 +94,8 @@ def _entry(raw: Any, now: datetime) -> Entry | None:
     link = _string(raw, "link").strip() or None
     summary = body_text(_string(raw, "summary"))
     content = body_text(_content(raw))
-    if not (title or link or summary or content):
-        return None
+    if not (title or link or summary or content) or is_advertisement(title):
+        return None  # an advert posted as an entry ("Featured Advertiser") is not news
     author = snippet_text(_string(raw, "author")) or None
     guid = _string(raw, "id") or None
     return Entry(

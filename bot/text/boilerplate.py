@@ -22,6 +22,13 @@ _CALL_TO_ACTION = re.compile(
       | all\s+rights\s+reserved\b | download\s+our\s+app\b | turn\s+on\s+notifications\b
       | our\s+(?:telegram|twitter|facebook|instagram|youtube|tiktok|whatsapp)\b
       | stay\s+(?:tuned|informed)\b | most\s+up-to-date\s+information\b
+      # reprint, sponsorship, paywall, cookie and ad-blocker notices
+      | for\s+your\s+personal,?\s+non-commercial\s+use\b | presentation-ready\s+copies\b
+      | order\s+(?:reprints|copies)\b | has\s+been\s+compensated\s+by\b | (?<!\w)\#ad\b
+      | affiliate\s+links?\b | earn\s+(?:a\s+)?(?:small\s+)?commission\b
+      | already\s+a\s+(?:subscriber|member)\b | subscribers?\s+only\b
+      | (?:subscribe|sign\s+in|log\s+in)\s+to\s+(?:continue|read)\b | ad\s?blocker\b
+      | enable\s+javascript\b | use\s+of\s+cookies\b
       | підпишіться\s+на | читайте\s+також | підтримайте\s+нас | стати\s+(?:нашим\s+)?патроном
       | подпишитесь\s+на | читайте\s+также | поддержите\s+нас
       | folgen\s+sie\s+uns | lesen\s+sie\s+auch | mehr\s+zum\s+thema | abonnieren\s+sie
@@ -52,6 +59,15 @@ _CAPITALISED = r"[A-ZА-ЯЁІЇЄҐ][\w.'’-]*"
 _BYLINE = re.compile(
     rf"^(?:[Bb]y|BY|[Vv]on|Автор:?|Від|[Pp]or)\s+{_CAPITALISED}"
     rf"(?:,?\s+(?:and|und|і|и|y|{_CAPITALISED})){{0,5}}\.?$"
+)
+_ADVERT_TITLE = re.compile(
+    r"""\W*(?:
+        (?:featured\s+)?advertiser\W*$ | advertisement\W*$ | advertorial\W*$
+      | (?:sponsored|paid|partner|promoted)(?:\s+(?:content|post|story|article|links?))?\W*$
+      | (?:sponsored|advertisement|anzeige|werbung|реклама|publicidad|publicité|promoted)\s*[:|–—-]
+      | anzeige\W*$ | werbung\W*$ | реклама\W*$ | publicidad\W*$ | publicité\W*$
+    )""",
+    re.VERBOSE,
 )
 _SHORT = 40  # words: a call to action makes a paragraph this short boilerplate outright
 _LONG = 1000  # characters: a block this long is article text, whatever it mentions
@@ -134,6 +150,11 @@ def is_boilerplate(paragraph: str, sentences: Sequence[str]) -> bool:
     if not promotional:
         return False
     return len(paragraph.split()) <= _SHORT or 2 * promotional >= len(sentences)
+
+
+def is_advertisement(title: str) -> bool:
+    """True for a feed entry that is an advert ("Featured Advertiser", "Sponsored: …")."""
+    return bool(_ADVERT_TITLE.match(title.strip().lower()))
 
 
 def is_promotional(sentence: str) -> bool:
