@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import re
 import statistics
 import time
@@ -43,7 +44,7 @@ from rouge_score import rouge_scorer
 from bot import config
 from bot.llm.summarizer import LLMSummarizer
 from bot.model import Article
-from bot.summarizers import build_summarizer as build_configured
+from bot.runtime import build_summarizer as build_configured
 from bot.text.sentences import split_sentences
 from bot.text.summarize import Summarizer, summarize_text
 
@@ -161,7 +162,8 @@ def build_summarizer(args: argparse.Namespace) -> Summarizer:
     if args.timeout:
         llm["timeout"] = args.timeout
     raw = {"summarizer": {"backend": args.backend, "max_points": args.points, "llm": llm}}
-    return build_configured(config.parse(raw, {}, origin="arguments"))
+    api_key = os.environ.get(args.api_key_env) if args.api_key_env else None
+    return build_configured(config.parse(raw, {}, origin="arguments"), api_key=api_key)
 
 
 def language_of(path: Path) -> str:

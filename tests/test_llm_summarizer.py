@@ -14,7 +14,7 @@ from bot.errors import InputError
 from bot.llm.summarizer import LLMSummarizer
 from bot.model import Article
 from bot.ops.metrics import REGISTRY
-from bot.summarizers import build_summarizer
+from bot.runtime import build_summarizer
 from bot.text.render import render_html
 from bot.text.summarize import ExtractiveSummarizer
 from tests.fakes.openai_api import (
@@ -46,7 +46,7 @@ def make(fake: FakeOpenAI, **llm) -> LLMSummarizer:
         },
         environ={},
     )
-    summarizer = build_summarizer(settings, environ={"TEST_LLM_KEY": API_KEY})
+    summarizer = build_summarizer(settings, api_key=API_KEY)
     assert isinstance(summarizer, LLMSummarizer)
     return summarizer
 

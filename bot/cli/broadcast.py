@@ -15,18 +15,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import add_config_argument, load_settings, opened_store, telegram_messenger
+from bot.cli.common import add_config_argument, load_settings, opened_runtime, telegram_messenger
 from bot.config import Settings, require_token
 from bot.errors import DeliveryError, InputError
 from bot.model import Broadcast
 from bot.ops.logs import setup_logging
 from bot.ops.progress import Progress
+from bot.runtime import admin_chat
 from bot.service.broadcast import Broadcaster
 from bot.service.broadcast import Progress as BroadcastProgress
-from bot.service.pacing import Pacer
 from bot.store import Store
 from bot.text.telegram_html import html_problem
-from bot.tg.workers import admin_chat, limits_of
 
 # Seconds between two progress snapshots from the broadcaster (the bar redraws on each).
 PROGRESS_INTERVAL = 0.5
@@ -105,30 +104,28 @@ async def _send(
     settings: Settings, args: argparse.Namespace, text: str | None
 ) -> BroadcastProgress:
     """Create or look up the broadcast, then run it with a progress bar; the final report."""
-    async with opened_store(settings) as store:
+    async with (
+        telegram_messenger(settings) as messenger,
+        opened_runtime(settings, messenger, progress_interval=PROGRESS_INTERVAL) as runtime,
+    ):
         if text is None:
-            broadcast = await resumable(store, args.resume)
+            broadcast = await resumable(runtime.store, args.resume)
         else:
-            await confirm(store, text, include_groups=args.include_groups, yes=args.yes)
-        async with telegram_messenger(settings) as messenger:
-            broadcaster = Broadcaster(
-                store, messenger, Pacer(limits_of(settings)), progress_interval=PROGRESS_INTERVAL
+            await confirm(runtime.store, text, include_groups=args.include_groups, yes=args.yes)
+            author = admin_chat(settings) or 0
+            broadcast = await runtime.broadcaster.create(
+                text, author, include_groups=args.include_groups
             )
-            if text is not None:
-                author = admin_chat(settings) or 0
-                broadcast = await broadcaster.create(
-                    text, author, include_groups=args.include_groups
-                )
-            try:
-                return await _run_with_progress(broadcaster, broadcast)
-            except asyncio.CancelledError:
-                # Ctrl-C: every answered target is recorded; the rest stay pending.
-                print(
-                    f"broadcast #{broadcast.id} interrupted; carry on with "
-                    f"`newsbot broadcast --resume {broadcast.id}`",
-                    file=sys.stderr,
-                )
-                raise
+        try:
+            return await _run_with_progress(runtime.broadcaster, broadcast)
+        except asyncio.CancelledError:
+            # Ctrl-C: every answered target is recorded; the rest stay pending.
+            print(
+                f"broadcast #{broadcast.id} interrupted; carry on with "
+                f"`newsbot broadcast --resume {broadcast.id}`",
+                file=sys.stderr,
+            )
+            raise
 
 
 async def resumable(store: Store, broadcast_id: int) -> Broadcast:

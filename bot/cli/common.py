@@ -1,8 +1,8 @@
-"""What the long-running shell commands share: the config, the store and a Telegram messenger.
+"""What the shell commands share: the config and secrets from the environment, a messenger.
 
-`newsbot poll`, `newsbot broadcast` and the OPML commands all load the same config, open the
-configured database and (poll, broadcast) talk to Telegram through the bot's own
-`TelegramMessenger`, paced by the same `Pacer` limits the running bot uses.
+`newsbot poll`, `newsbot broadcast` and the OPML commands all load the same config and open the
+same `bot.runtime` as the running bot; poll and broadcast talk to Telegram through the bot's own
+`TelegramMessenger`, the others through `OfflineMessenger`, which refuses to send.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import config
+from bot.cli.secrets import llm_api_key
 from bot.errors import ConfigError, InputError, TelegramUnavailableError
 from bot.model import Chat
-from bot.service.ports import Keyboard
-from bot.store import Store, open_store
+from bot.runtime import Runtime, open_runtime
+from bot.service.ports import Keyboard, Messenger
+from bot.store import Store
 from bot.tg.messenger import TelegramMessenger
 
 
@@ -40,13 +42,14 @@ def load_settings(path: str | None) -> config.Settings:
 
 
 @contextlib.asynccontextmanager
-async def opened_store(settings: config.Settings) -> AsyncIterator[Store]:
-    """The configured database, migrated, closed on exit."""
-    store = await open_store(settings.database.url)
-    try:
-        yield store
-    finally:
-        await store.aclose()
+async def opened_runtime(
+    settings: config.Settings, messenger: Messenger | None = None, **options: Any
+) -> AsyncIterator[Runtime]:
+    """`bot.runtime.open_runtime` with the API key from the environment; offline by default."""
+    async with open_runtime(
+        settings, messenger or OfflineMessenger(), llm_api_key=llm_api_key(settings), **options
+    ) as runtime:
+        yield runtime
 
 
 async def known_chat(store: Store, chat_id: int) -> Chat:

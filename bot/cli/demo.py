@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import config
+from bot.cli.secrets import llm_api_key
 from bot.config import Settings
 from bot.errors import InputError
 from bot.offline.demo import SampleServer, demo_settings, preview_page, run_cycle
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     with SampleServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp:
         database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
         settings = demo_settings(server.base_url, database_url, base)
-        posts = asyncio.run(run_cycle(settings))
+        posts = asyncio.run(run_cycle(settings, llm_api_key=llm_api_key(settings)))
     if not posts:
         raise InputError("the sample feeds produced no posts")
     print(

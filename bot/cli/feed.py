@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import config
+from bot.cli.secrets import llm_api_key
 from bot.errors import InputError, NewsbotError, ParseError
 from bot.feeds.extract import article_from_entry
-from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import parse_feed
 from bot.model import Entry, Feed, Summary
-from bot.summarizers import build_summarizer
+from bot.runtime import build_summarizer, open_tools
 from bot.text.summarize import Summarizer
 
 # Feed files larger than this are refused: no feed is 50 MB.
@@ -38,8 +38,8 @@ def register(subparsers: Any) -> None:
 
 async def fetch_feed(url: str, settings: config.Settings) -> Feed:
     """The feed at a URL, through URL safety (a user's URL is never trusted)."""
-    async with Fetcher(settings.fetch) as fetcher:
-        response = await fetcher.fetch_feed(url)
+    async with open_tools(settings) as tools:
+        response = await tools.fetcher.fetch_feed(url)
     if response.feed is None:
         raise ParseError(f"{url}: the server answered 304 Not Modified to a plain GET")
     return response.feed
@@ -104,7 +104,7 @@ async def summarise_all(
     feed: Feed, limit: int, settings: config.Settings
 ) -> list[tuple[Entry, Summary | None]]:
     """The feed's first `limit` entries, each with its summary (the configured backend)."""
-    summarizer = build_summarizer(settings)
+    summarizer = build_summarizer(settings, api_key=llm_api_key(settings))
     return [(entry, await summarise(summarizer, entry, feed)) for entry in feed.entries[:limit]]
 
 

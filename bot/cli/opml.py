@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import add_config_argument, known_chat, load_settings, opened_store
+from bot.cli.common import add_config_argument, known_chat, load_settings, opened_runtime
 from bot.config import Settings
 from bot.errors import InputError
-from bot.feeds.fetch import Fetcher
 from bot.ops.logs import setup_logging
 from bot.ops.progress import Progress
 from bot.service import opml
@@ -65,15 +64,17 @@ def run_import(args: argparse.Namespace) -> int:
 async def import_file(settings: Settings, chat_id: int, data: bytes) -> opml.ImportReport:
     """`import_opml` with a progress step per feed of the file."""
     feeds = opml.parse_opml(data)
-    async with opened_store(settings) as store, Fetcher(settings.fetch) as fetcher:
-        await known_chat(store, chat_id)
+    async with opened_runtime(settings) as runtime:
+        await known_chat(runtime.store, chat_id)
         with Progress("importing feeds", total=len(feeds)) as progress:
 
             def step(feed: opml.FeedImported) -> None:
                 shown = feed.outcome if feed.outcome in ("added", "already") else "not added"
                 progress.advance(note=f"{shown}: {feed.url}")
 
-            return await opml.import_opml(store, settings, fetcher, chat_id, data, on_feed=step)
+            return await opml.import_opml(
+                runtime.store, settings, runtime.fetcher, chat_id, data, on_feed=step
+            )
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -95,8 +96,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 async def export_chat(settings: Settings, chat_id: int) -> tuple[bytes, int]:
     """The chat's subscriptions as an OPML document, and how many it lists."""
-    async with opened_store(settings) as store:
-        chat = await known_chat(store, chat_id)
-        subscriptions = await store.list_subscriptions(chat_id)
+    async with opened_runtime(settings) as runtime:
+        chat = await known_chat(runtime.store, chat_id)
+        subscriptions = await runtime.store.list_subscriptions(chat_id)
     title = f"newsbot subscriptions of {chat.title or f'chat {chat_id}'}"
     return opml.export_opml(subscriptions, settings, title), len(subscriptions)

@@ -16,26 +16,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from bot.cli.common import (
     OfflineMessenger,
     add_config_argument,
     load_settings,
-    opened_store,
+    opened_runtime,
     telegram_messenger,
 )
 from bot.config import Settings
-from bot.feeds.fetch import Fetcher
 from bot.ops.logs import setup_logging
 from bot.ops.progress import Progress
-from bot.service.deliver import Deliverer, DeliveryReport
-from bot.service.pacing import Pacer
-from bot.service.poll import FeedOutcome, FeedSource, Poller, PollReport
+from bot.service.deliver import DeliveryReport
+from bot.service.poll import FeedOutcome, Poller, PollReport
 from bot.service.ports import Messenger
 from bot.store import Store
-from bot.summarizers import build_summarizer
-from bot.tg.workers import limits_of
 
 
 def register(subparsers: Any) -> None:
@@ -112,25 +106,14 @@ async def why_idle(store: Store) -> str:
 async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> CycleReport:
     """One cycle of the real services against the configured database."""
     async with (
-        opened_store(settings) as store,
-        Fetcher(settings.fetch) as fetcher,
         _messenger(settings, deliver) as messenger,
-        _llm_client(settings) as llm_http,
+        opened_runtime(settings, messenger) as runtime,
     ):
-        deliverer = Deliverer(store, messenger, Pacer(limits_of(settings)))
-        poller = Poller(
-            store,
-            fetcher,
-            build_summarizer(settings, llm_http),
-            deliverer,
-            sources={s.id: FeedSource(s.name, s.poll_interval) for s in settings.sources},
-            max_points=settings.summarizer.max_points,
-        )
-        polled = await poll_due_with_progress(poller)
-        idle = await why_idle(store) if polled.feeds == 0 else ""
+        polled = await poll_due_with_progress(runtime.poller)
+        idle = await why_idle(runtime.store) if polled.feeds == 0 else ""
         if not deliver:
             return CycleReport(polled, None, skipped, idle)
-        return CycleReport(polled, await deliverer.deliver_pending(), why_idle=idle)
+        return CycleReport(polled, await runtime.deliverer.deliver_pending(), why_idle=idle)
 
 
 async def poll_due_with_progress(poller: Poller) -> PollReport:
@@ -151,13 +134,3 @@ async def _messenger(settings: Settings, deliver: bool) -> AsyncIterator[Messeng
         return
     async with telegram_messenger(settings) as messenger:
         yield messenger
-
-
-@contextlib.asynccontextmanager
-async def _llm_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
-    """One connection pool for the LLM backend, as `newsbot run` has; None for extractive."""
-    if settings.summarizer.backend != "llm":
-        yield None
-        return
-    async with httpx.AsyncClient(timeout=settings.summarizer.llm.timeout) as client:
-        yield client

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import config
 from bot.cli.common import telegram_startup_errors
+from bot.cli.secrets import llm_api_key
 from bot.errors import ConfigError
 from bot.ops.logs import setup_logging
 from bot.ops.observability import start_health_server
@@ -49,7 +50,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    application = build_application(settings)
+    application = build_application(settings, llm_api_key=llm_api_key(settings))
     try:
         async with running(application, settings, secret_token=secret_token):
             health = await start_health_server(

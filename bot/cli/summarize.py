@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bot import config
+from bot.cli.secrets import llm_api_key
 from bot.errors import InputError
 from bot.model import Article, Summary
-from bot.summarizers import build_summarizer
+from bot.runtime import build_summarizer, open_tools
 from bot.text.render import render_html, render_text
 from bot.text.summarize import article_from_text
 
@@ -95,11 +96,10 @@ def load_article(name: str) -> Article:
 
 def fetch_article(url: str, settings: config.Settings) -> Article:
     """The article at a web address, through the fetcher's URL safety (never trusted)."""
-    from bot.feeds.fetch import Fetcher  # noqa: PLC0415 - URL input only
 
     async def fetch() -> Article:
-        async with Fetcher(settings.fetch) as fetcher:
-            return await fetcher.fetch_page(url)
+        async with open_tools(settings) as tools:
+            return await tools.fetcher.fetch_page(url)
 
     return asyncio.run(fetch())
 
@@ -124,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     article = (
         fetch_article(args.input, settings) if "://" in args.input else load_article(args.input)
     )
-    summary = asyncio.run(build_summarizer(settings).summarize(article, max_points=points))
+    summarizer = build_summarizer(settings, api_key=llm_api_key(settings))
+    summary = asyncio.run(summarizer.summarize(article, max_points=points))
     if args.format == "json":
         print(summary_as_json(summary))
     elif args.format == "html":

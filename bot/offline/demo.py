@@ -1,7 +1,7 @@
 """The offline demo: bundled sample feeds served on loopback, polled and posted for real.
 
 `SampleServer` is an ordinary HTTP server on 127.0.0.1 serving the feeds and article pages under
-`bot/samples/`. `run_cycle` runs the bot's own services on them — `Poller` (fetch, parse, extract,
+`bot/samples/`. `run_cycle` opens the bot's own runtime on them — `Poller` (fetch, parse, extract,
 summarise, store, queue) and `Deliverer` (render, send) — with a temporary SQLite store; only
 the channel is replaced, by `ChannelRecorder`, which keeps the posts instead of calling Telegram.
 """
@@ -21,16 +21,11 @@ from types import TracebackType
 from typing import Self
 
 from bot.config import Settings, SourceSettings
-from bot.feeds.fetch import Fetcher
 from bot.model import FeedState, RouteOptions, Summary
-from bot.service.deliver import Deliverer
-from bot.service.pacing import Limits, Pacer
-from bot.service.poll import FeedSource, Poller
+from bot.runtime import open_runtime
+from bot.service.pacing import Limits
 from bot.service.ports import Keyboard
-from bot.store.factory import open_store
 from bot.store.protocol import Store
-from bot.summarizers import build_summarizer
-from bot.text.summarize import Summarizer
 
 SAMPLES: Traversable = resources.files("bot").joinpath("samples")
 # Placeholder in the sample files for the server's own base URL.
@@ -202,29 +197,17 @@ async def _prime(store: Store, settings: Settings) -> list[int]:
     return feed_ids
 
 
-async def run_cycle(settings: Settings, summarizer: Summarizer | None = None) -> list[Post]:
+async def run_cycle(settings: Settings, *, llm_api_key: str | None = None) -> list[Post]:
     """One poll cycle of the real services into the demo channel; the posts it received."""
-    summarizer = summarizer or build_summarizer(settings)
     channel = ChannelRecorder()
     names = {source.id: source.name for source in settings.sources}
-    store = await open_store(settings.database.url)
-    try:
-        feed_ids = await _prime(store, settings)
-        async with Fetcher(settings.fetch) as fetcher:
-            deliverer = Deliverer(store, channel, Pacer(_NO_LIMITS))
-            poller = Poller(
-                store,
-                fetcher,
-                summarizer,
-                deliverer,
-                sources={sid: FeedSource(name) for sid, name in names.items()},
-                max_points=settings.summarizer.max_points,
-            )
-            await poller.poll_due()
-            await deliverer.deliver_pending()
-        return await _received(store, channel, feed_ids, names)
-    finally:
-        await store.aclose()
+    async with open_runtime(
+        settings, channel, llm_api_key=llm_api_key, limits=_NO_LIMITS
+    ) as runtime:
+        feed_ids = await _prime(runtime.store, settings)
+        await runtime.poller.poll_due()
+        await runtime.deliverer.deliver_pending()
+        return await _received(runtime.store, channel, feed_ids, names)
 
 
 async def _received(

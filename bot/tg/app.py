@@ -2,8 +2,9 @@
 
 `build_application` sets the Bot API base URLs, HTML/link-preview defaults and concurrent updates,
 registers every handler (ours, then the admin and job modules, then the fallbacks that must come
-last) and the one error handler. `post_init` opens the store, the fetcher and the summariser as
-`Services`; `post_stop` gives the leader lease up and `post_shutdown` closes them. `running`
+last) and the one error handler. `post_init` opens the `bot.runtime.Runtime` with the Telegram
+messenger (the only thing this glue adds) and keeps it as `Services` and `Workers`; `post_stop`
+gives the leader lease up and `post_shutdown` closes the runtime. `running`
 starts long polling or the webhook (the only place `setWebhook` is called, through PTB's
 `start_webhook`) and stops everything on exit; `newsbot run` and the end-to-end tests both go
 through it.
@@ -16,20 +17,18 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings, require_token
-from bot.feeds.fetch import Fetcher
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from bot.store import open_store
-from bot.summarizers import build_summarizer
+from bot.runtime import open_runtime
 from bot.tg import admin, command_table, commands, error_handler, jobs
 from bot.tg.messenger import TelegramMessenger
-from bot.tg.services import BOT_DATA_KEY, Services, ServicesFactory, services_of
+from bot.tg.services import BOT_DATA_KEY, Services
+from bot.tg.workers import WORKERS_KEY, Workers
 
 log = logging.getLogger(__name__)
 
@@ -43,34 +42,26 @@ POOL_TIMEOUT = 30.0
 POLL_TIMEOUT = 10
 
 
-async def create_services(settings: Settings, application: App) -> Services:
-    """Open the real store, fetcher and summariser for a started bot."""
-    store = await open_store(settings.database.url)
-    llm_http = (
-        httpx.AsyncClient(timeout=settings.summarizer.llm.timeout)
-        if settings.summarizer.backend == "llm"
-        else None
-    )
-    return Services(
-        settings=settings,
-        store=store,
-        fetcher=Fetcher(settings.fetch),
-        summarizer=build_summarizer(settings, llm_http),
-        messenger=TelegramMessenger(application.bot),
-        bot_username=application.bot.username or "",
-        llm_http=llm_http,
-    )
+# Where `post_init` keeps the open runtime's exit stack until `post_shutdown` closes it.
+_EXIT_KEY = "newsbot.runtime"
 
 
-def build_application(
-    settings: Settings, *, services_factory: ServicesFactory = create_services
-) -> App:
-    """The configured `Application`; nothing touches the network until it is started."""
+def build_application(settings: Settings, *, llm_api_key: str | None = None) -> App:
+    """The configured `Application`; nothing touches the network until it is started.
+
+    `llm_api_key` is for the LLM summariser (the CLI reads it from the environment).
+    """
     token = require_token(settings)
     preview = LinkPreviewOptions(is_disabled=not settings.telegram.link_preview)
 
     async def post_init(application: App) -> None:
-        application.bot_data[BOT_DATA_KEY] = await services_factory(settings, application)
+        stack = contextlib.AsyncExitStack()
+        application.bot_data[_EXIT_KEY] = stack
+        runtime = await stack.enter_async_context(
+            open_runtime(settings, TelegramMessenger(application.bot), llm_api_key=llm_api_key)
+        )
+        application.bot_data[BOT_DATA_KEY] = Services(runtime, application.bot.username or "")
+        application.bot_data[WORKERS_KEY] = Workers(runtime)
         await publish_commands(application)
 
     application: App = (
@@ -84,7 +75,7 @@ def build_application(
         .pool_timeout(POOL_TIMEOUT)
         .post_init(post_init)
         .post_stop(jobs.step_down)
-        .post_shutdown(close_services)
+        .post_shutdown(close_runtime)
         .build()
     )
     command_table.register(application)
@@ -110,11 +101,15 @@ async def publish_commands(application: App) -> None:
         log.warning("setMyCommands failed, the command menu stays as it was: %s", exc)
 
 
-async def close_services(application: App) -> None:
-    """Close what `post_init` opened (nothing if it failed before building `Services`)."""
-    if BOT_DATA_KEY in application.bot_data:
-        await services_of(application).aclose()
-        del application.bot_data[BOT_DATA_KEY]
+async def close_runtime(application: App) -> None:
+    """Close what `post_init` opened (whatever part of it was opened before a failure).
+
+    `Workers` stays behind so a stopped bot can still say whether it leads (it does not).
+    """
+    application.bot_data.pop(BOT_DATA_KEY, None)
+    stack = application.bot_data.pop(_EXIT_KEY, None)
+    if isinstance(stack, contextlib.AsyncExitStack):
+        await stack.aclose()
 
 
 @contextlib.asynccontextmanager

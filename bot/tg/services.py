@@ -1,21 +1,22 @@
-"""The bot's long-lived collaborators, built once in `post_init` and shared by every handler.
+"""The running bot's collaborators as handlers and jobs see them: the runtime, plus Telegram.
 
-`Services` lives in `application.bot_data` under one key; handlers and jobs reach it through
+`bot.tg.app`'s `post_init` opens the `bot.runtime.Runtime` (with the Telegram messenger) and
+keeps it here, in `application.bot_data` under one key; handlers and jobs reach it through
 `services(context)` (or `services_of(application)`), which is typed and fails loudly if the
 application was not built by `bot.tg.app.build_application`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import httpx
-from telegram.ext import Application, CallbackContext
+from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
+from bot.runtime import Runtime
 from bot.service.ports import Messenger
 from bot.store.protocol import Store
 from bot.text.summarize import Summarizer
@@ -25,40 +26,46 @@ BOT_DATA_KEY = "newsbot.services"
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """Everything a handler or job needs besides the update: config, storage, web, Telegram."""
+    """Everything a handler or job needs besides the update: the runtime and the bot's name."""
 
-    settings: Settings
-    store: Store
-    fetcher: Fetcher
-    summarizer: Summarizer
-    messenger: Messenger
+    runtime: Runtime
     # The bot's @username (without @), for `/cmd@botname` and deep links.
     bot_username: str = ""
-    # The LLM backend's connection pool (None for the extractive summariser).
-    llm_http: httpx.AsyncClient | None = None
 
-    async def aclose(self) -> None:
-        """Release the web clients and the database connections."""
-        try:
-            await self.fetcher.aclose()
-            if self.llm_http is not None:
-                await self.llm_http.aclose()
-        finally:
-            await self.store.aclose()
+    @property
+    def settings(self) -> Settings:
+        """The validated configuration."""
+        return self.runtime.settings
+
+    @property
+    def store(self) -> Store:
+        """The database."""
+        return self.runtime.store
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The web client (URL safety, limits)."""
+        return self.runtime.fetcher
+
+    @property
+    def summarizer(self) -> Summarizer:
+        """The configured summariser."""
+        return self.runtime.summarizer
+
+    @property
+    def messenger(self) -> Messenger:
+        """Telegram, behind the service layer's `Messenger` port."""
+        return self.runtime.messenger
 
 
-# Builds `Services` for an initialised application (its bot is ready); `post_init` calls it.
-ServicesFactory = Callable[
-    [Settings, Application[Any, Any, Any, Any, Any, Any]], Awaitable[Services]
-]
+class HasBotData(Protocol):
+    """An application, or anything else with its `bot_data`."""
 
-
-class _HasBotData(Protocol):
     @property
     def bot_data(self) -> Mapping[str, Any]: ...
 
 
-def services_of(holder: _HasBotData) -> Services:
+def services_of(holder: HasBotData) -> Services:
     """The `Services` of an application (or anything with its `bot_data`)."""
     found = holder.bot_data.get(BOT_DATA_KEY)
     if not isinstance(found, Services):
