@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.config import FetchSettings  # noqa: E402
 from bot.feeds.fetch import Fetcher  # noqa: E402
-from bot.feeds.responses import FeedResponse  # noqa: E402
+from bot.model import FeedResponse  # noqa: E402
 
 PARAGRAPH = (
     "<p>The city council voted on Tuesday to approve the new budget for {n}, after a debate "

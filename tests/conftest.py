@@ -1,13 +1,20 @@
 """Shared test fixtures: paths to the read-only shared data next to the repo."""
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.cli import PTB_TIMEDELTA
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Tests build bots without `newsbot`'s `main`, which opts the process in to PTB's timedelta
+# periods; do as it does.
+os.environ.setdefault(PTB_TIMEDELTA, "true")
 
 # Store fixtures (`store_url` over SQLite and PostgreSQL) for every suite that needs them.
 pytest_plugins = ("tests.store_fixtures",)

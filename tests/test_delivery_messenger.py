@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.cli import PTB_TIMEDELTA, main
 from bot.errors import (
     ChatGoneError,
     ChatMigratedError,
@@ -18,7 +21,7 @@ from bot.errors import (
 )
 from bot.ops import metrics
 from bot.service.ports import Button
-from bot.tg.messenger import PTB_TIMEDELTA, translate
+from bot.tg.messenger import translate
 from tests.fakes.telegram_api import FakeTelegram
 from tests.tg_harness import messenger_for
 
@@ -65,14 +68,27 @@ async def test_telegram_errors_map_to_one_policy_each(
 async def test_a_429_becomes_retry_later_without_ptb_deprecation_warnings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The messenger opts in to PTB's timedelta periods, so neither PTB nor we warn."""
-    monkeypatch.delenv(PTB_TIMEDELTA, raising=False)
+    """Opted in to PTB's timedelta periods (as `newsbot` does), neither PTB nor we warn."""
+    monkeypatch.setenv(PTB_TIMEDELTA, "true")
     async with FakeTelegram() as tg, messenger_for(tg) as messenger:
         tg.retry_after(2, chat_id=10)
         with pytest.raises(RetryLaterError) as caught:
             await messenger.send(10, "hello")
     assert caught.value.retry_after == 2
     assert translate(RetryAfter(timedelta(seconds=1.5))).retry_after == 1.5
+
+
+def test_newsbot_opts_the_process_in_to_timedelta_periods_unless_the_operator_chose(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the CLI writes the environment: the messenger itself never does."""
+    article = str(Path(__file__).parent.parent / "bot/samples/articles/harbour-bridge.txt")
+    monkeypatch.delenv(PTB_TIMEDELTA, raising=False)
+    assert main(["summarize", article]) == 0
+    assert os.environ[PTB_TIMEDELTA] == "true"
+    monkeypatch.setenv(PTB_TIMEDELTA, "false")
+    assert main(["summarize", article]) == 0
+    assert os.environ[PTB_TIMEDELTA] == "false"
 
 
 def test_retry_after_as_an_int_still_reads_when_the_operator_opts_out(

@@ -18,8 +18,8 @@ from telegram.error import (
     RetryAfter,
 )
 
+from bot.cli import PTB_TIMEDELTA
 from bot.service.pacing import Limits, Pacer
-from bot.tg.messenger import PTB_TIMEDELTA
 from tests.fakes import FakeTelegram, TelegramLimits
 from tests.fakes.telegram_process import RemoteFake, running_in_process
 

@@ -20,6 +20,9 @@ from typing import Any
 from bot import __version__
 from bot.errors import NewsbotError
 
+# python-telegram-bot 22 gives time periods (`RetryAfter.retry_after`) as timedelta when this
+# variable is "true", as v23 always will; otherwise it warns each time one is built (every 429).
+PTB_TIMEDELTA = "PTB_TIMEDELTA"
 # Each command: the module that registers and runs it, and its line in `newsbot --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
     "try": ("bot.cli.trychat", "chat with the real bot in this terminal: no token, no network"),
@@ -86,6 +89,8 @@ def _command_of(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one CLI command; errors we expect become one line on stderr and exit code 1."""
     words = sys.argv[1:] if argv is None else argv
+    # Opt in before any Telegram command can meet a 429, unless the operator chose already.
+    os.environ.setdefault(PTB_TIMEDELTA, "true")
     parser = build_parser(_command_of(words))
     args = parser.parse_args(words)
     if args.command is None:

@@ -38,13 +38,12 @@ from bot.errors import (
 from bot.feeds import discover
 from bot.feeds.body import ACCEPT_ENCODING, read_capped
 from bot.feeds.charset import charset_from_content_type, decode_text
-from bot.feeds.extract import extract_article_async
+from bot.feeds.extract import article_from_entry, extract_article_async, is_usable
 from bot.feeds.parse import parse_feed
 from bot.feeds.responses import (
     FEED_ACCEPT,
     PAGE_ACCEPT,
     PAGE_TYPES,
-    FeedResponse,
     Fetched,
     Kind,
     check_content_type,
@@ -56,7 +55,7 @@ from bot.feeds.safety import (
     checked_transport,
     private_networks_allowed,
 )
-from bot.model import Article, Feed
+from bot.model import Article, Entry, Feed, FeedResponse
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +172,14 @@ class Fetcher:
         if not article.text:
             raise ExtractionError(f"{fetched.url}: no article text found on the page")
         return article
+
+    def article_from_entry(self, entry: Entry, site_name: str | None = None) -> Article:
+        """The entry's own content as an article (`bot.feeds.extract.article_from_entry`)."""
+        return article_from_entry(entry, site_name)
+
+    def is_usable(self, article: Article) -> bool:
+        """Whether a page gave enough text to summarise (`bot.feeds.extract.is_usable`)."""
+        return is_usable(article)
 
     async def discover_feeds(self, url: str, *, trusted: bool = False) -> list[str]:
         """Feed URLs for a site: the URL itself if it is a feed, else linked feeds, else common

@@ -10,7 +10,6 @@ from typing import Literal
 import httpx
 
 from bot.errors import ContentTypeError
-from bot.model import Feed
 
 Kind = Literal["feed", "page", "any"]
 
@@ -49,17 +48,6 @@ class Fetched:
         """The media type without parameters, lower-cased ('' when the server sent none)."""
         value: str = self.headers.get("content-type", "")
         return value.split(";", 1)[0].strip().lower()
-
-
-@dataclass(frozen=True, slots=True)
-class FeedResponse:
-    """The outcome of a (conditional) feed fetch."""
-
-    url: str
-    not_modified: bool
-    feed: Feed | None
-    etag: str | None
-    last_modified: str | None
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -11,10 +11,9 @@ import logging
 from urllib.parse import urlsplit
 
 from bot.errors import FetchError, NewsbotError
-from bot.feeds.extract import article_from_entry, is_usable
-from bot.feeds.fetch import Fetcher
 from bot.model import Article, Entry
 from bot.ops import metrics
+from bot.service.ports import PageReader
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def page_trusted(page_url: str, feed_url: str, *, trusted_feed: bool) -> bool:
 
 
 async def article_of(
-    fetcher: Fetcher, entry: Entry, *, site_name: str | None, feed_url: str, trusted_feed: bool
+    fetcher: PageReader, entry: Entry, *, site_name: str | None, feed_url: str, trusted_feed: bool
 ) -> Article:
     """The page's article, or the feed's excerpt when the page is unavailable or thin."""
     if entry.link:
@@ -46,6 +45,6 @@ async def article_of(
                 metrics.FETCH_FAILURES.labels(exc.reason).inc()
             log.info("page %s unavailable (%s); using the feed excerpt", entry.link, exc)
         else:
-            if is_usable(article):
+            if fetcher.is_usable(article):
                 return article
-    return article_from_entry(entry, site_name=site_name)
+    return fetcher.article_from_entry(entry, site_name=site_name)

@@ -35,8 +35,7 @@ from bot.model import Broadcast, BroadcastOutcome
 from bot.ops import metrics
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
-from bot.service.ports import Messenger
-from bot.store.protocol import Store
+from bot.service.ports import Messenger, Store
 from bot.text.telegram_html import html_problem
 
 log = logging.getLogger(__name__)

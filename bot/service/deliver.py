@@ -38,8 +38,7 @@ from bot.ops import metrics
 from bot.service.digest import digest_batches, digest_due
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
-from bot.service.ports import Messenger
-from bot.store.protocol import Store
+from bot.service.ports import Messenger, Store
 from bot.text.render import render_html
 
 log = logging.getLogger(__name__)

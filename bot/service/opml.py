@@ -16,12 +16,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Literal
 
-from bot.config import Settings
 from bot.errors import FetchError, InputError, OPMLError
-from bot.feeds.fetch import Fetcher
 from bot.model import Subscription
+from bot.service.ports import Catalogue, Store, Web
 from bot.service.subscriptions import FeedChoice, display_name, follow, resolve
-from bot.store.protocol import Store
 
 # Largest OPML file we read, and most outlines we take from it.
 MAX_OPML_BYTES = 1024 * 1024
@@ -63,7 +61,7 @@ class FeedImported:
 FeedDone = Callable[[FeedImported], None]
 
 
-def export_opml(subscriptions: Sequence[Subscription], settings: Settings, title: str) -> bytes:
+def export_opml(subscriptions: Sequence[Subscription], settings: Catalogue, title: str) -> bytes:
     """An OPML 2.0 document listing the subscriptions as RSS outlines."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
@@ -108,8 +106,8 @@ def parse_opml(data: bytes) -> list[OPMLFeed]:
 
 async def import_opml(
     store: Store,
-    settings: Settings,
-    fetcher: Fetcher,
+    settings: Catalogue,
+    fetcher: Web,
     chat_id: int,
     data: bytes,
     *,
@@ -163,7 +161,7 @@ async def import_opml(
 
 
 async def _subscribe(
-    store: Store, settings: Settings, chat_id: int, url: str, checked: FeedChoice | str
+    store: Store, settings: Catalogue, chat_id: int, url: str, checked: FeedChoice | str
 ) -> FeedImported:
     """Follow a checked feed; a problem found while checking or following fails it."""
     if isinstance(checked, str):

@@ -24,13 +24,12 @@ from dataclasses import dataclass, replace
 
 from bot.errors import FetchError, NewsbotError, StoreError, SummarizerError
 from bot.feeds import policy
-from bot.feeds.fetch import Fetcher
 from bot.model import Article, DeliveryRequest, Entry, Item, StoredFeed, Summary
 from bot.ops import metrics
 from bot.service.articles import article_of
 from bot.service.deliver import DUPLICATE_WINDOW, Deliverer, utcnow
-from bot.store.protocol import Store
-from bot.text.summarize import Summarizer, summarize_article
+from bot.service.ports import Store, Summarizer, Web
+from bot.text.summarize import summarize_article
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ class Poller:
     def __init__(
         self,
         store: Store,
-        fetcher: Fetcher,
+        fetcher: Web,
         summarizer: Summarizer,
         deliverer: Deliverer,
         *,

@@ -1,9 +1,17 @@
-"""What the service layer needs from Telegram, without importing Telegram.
+"""Every port the service layer needs, so it imports no adapter (web, store, LLM, Telegram).
 
-`bot.tg.messenger.TelegramMessenger` implements `Messenger` over python-telegram-bot; tests and
-benchmarks may implement it over anything. Every failure is one of the `DeliveryError`
-subclasses in `bot.errors`, so policy (deactivate, follow a migration, pause, give up) is decided
-from the type:
+- `Web`: feed fetching and reading (`FeedReader`) and page extraction (`PageReader`);
+  `bot.feeds.fetch.Fetcher` implements it, with its URL safety and limits.
+- `Store`: persistence; the protocol lives beside its implementations in `bot.store.protocol`
+  (the SQL stores and the migrations depend on it) and is named here for the service.
+- `Summarizer`: the text core's protocol; `bot.llm` implements it too.
+- `Catalogue`: the operator's sources and the per-chat limit (`bot.config.Settings` is one).
+- `Messenger`: Telegram. `bot.tg.messenger.TelegramMessenger` implements it over
+  python-telegram-bot; tests and benchmarks may implement it over anything.
+
+`bot.runtime` hands the service its adapters. Every messenger failure is one of the
+`DeliveryError` subclasses in `bot.errors`, so policy (deactivate, follow a migration, pause,
+give up) is decided from the type:
 
 - `ChatGoneError`: never message this chat again;
 - `ChatMigratedError`: resend to `new_chat_id`;
@@ -16,6 +24,80 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.config import LimitSettings, SourceSettings
+from bot.model import Article, Entry, FeedResponse
+from bot.store.protocol import Store
+from bot.text.summarize import Summarizer
+
+__all__ = [
+    "Button",
+    "Catalogue",
+    "FeedReader",
+    "Keyboard",
+    "Messenger",
+    "PageReader",
+    "Store",
+    "Summarizer",
+    "Web",
+]
+
+
+class FeedReader(Protocol):
+    """Fetch feeds (conditionally) and find a site's feeds; raises `bot.errors.FetchError`."""
+
+    async def fetch_feed(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        trusted: bool = False,
+    ) -> FeedResponse:
+        """The parsed feed, or `not_modified` when the validators still hold."""
+        ...
+
+    async def discover_feeds(self, url: str, *, trusted: bool = False) -> list[str]:
+        """Feed URLs for a site (the URL itself when it is a feed)."""
+        ...
+
+
+class PageReader(Protocol):
+    """Read an article from its page, or from a feed entry when the page will not do."""
+
+    async def fetch_page(self, url: str, *, trusted: bool = False) -> Article:
+        """The page's article; raises `FetchError` or `ExtractionError`."""
+        ...
+
+    def article_from_entry(self, entry: Entry, site_name: str | None = None) -> Article:
+        """The entry's own content as an article, marked as the feed's excerpt."""
+        ...
+
+    def is_usable(self, article: Article) -> bool:
+        """Whether a page gave enough text to summarise instead of the feed's excerpt."""
+        ...
+
+
+class Web(FeedReader, PageReader, Protocol):
+    """Everything the service reads from the web."""
+
+
+class Catalogue(Protocol):
+    """The operator's catalogue of sources and per-chat limits (`Settings` is one)."""
+
+    @property
+    def sources(self) -> tuple[SourceSettings, ...]:
+        """The catalogue, in the operator's order."""
+        ...
+
+    @property
+    def limits(self) -> LimitSettings:
+        """Per-chat limits (`max_subscriptions_per_chat`)."""
+        ...
+
+    def source(self, source_id: str) -> SourceSettings | None:
+        """The catalogue entry with this id, if any."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,12 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.config import Settings
 from bot.errors import InputError, NewsbotError, SummarizerError
-from bot.feeds.fetch import Fetcher
 from bot.model import Article, Entry, Summary
 from bot.service.articles import article_of
+from bot.service.ports import Catalogue, Store, Summarizer, Web
 from bot.service.subscriptions import find_subscription, looks_like_url, normalise_url
-from bot.store.protocol import Store
-from bot.text.summarize import Summarizer, summarize_article
+from bot.text.summarize import summarize_article
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +53,7 @@ async def summarize_safely(summarizer: Summarizer, article: Article, max_points:
 
 
 async def summarize_link(
-    fetcher: Fetcher, summarizer: Summarizer, url: str, max_points: int
+    fetcher: Web, summarizer: Summarizer, url: str, max_points: int
 ) -> Summary:
     """Fetch a page a user sent (URL safety applies) and summarise it."""
     if not looks_like_url(url):
@@ -66,8 +64,8 @@ async def summarize_link(
 
 async def latest(
     store: Store,
-    settings: Settings,
-    fetcher: Fetcher,
+    settings: Catalogue,
+    fetcher: Web,
     summarizer: Summarizer,
     chat_id: int,
     *,
@@ -117,8 +115,8 @@ async def latest(
 
 async def _from_catalogue(
     store: Store,
-    settings: Settings,
-    fetcher: Fetcher,
+    settings: Catalogue,
+    fetcher: Web,
     summarizer: Summarizer,
     *,
     count: int,

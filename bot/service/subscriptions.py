@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.config import Settings, SourceSettings
+from bot.config import SourceSettings
 from bot.errors import (
     InputError,
     NotAFeedError,
@@ -22,9 +22,8 @@ from bot.errors import (
     SubscriptionLimitError,
     UnknownSourceError,
 )
-from bot.feeds.fetch import Fetcher
 from bot.model import Subscription
-from bot.store.protocol import Store
+from bot.service.ports import Catalogue, Store, Web
 
 # A filter keeps at most this many keywords of at most this many characters each.
 MAX_KEYWORDS = 20
@@ -68,7 +67,7 @@ def normalise_url(text: str) -> str:
     return text if _SCHEME.match(text) else f"https://{text}"
 
 
-def display_name(subscription: Subscription, settings: Settings) -> str:
+def display_name(subscription: Subscription, settings: Catalogue) -> str:
     """How a subscription is named to users: its catalogue name, feed title or URL."""
     source = settings.source(subscription.source_id) if subscription.source_id else None
     if source is not None:
@@ -77,7 +76,7 @@ def display_name(subscription: Subscription, settings: Settings) -> str:
 
 
 def catalogue_page(
-    settings: Settings, page: int, per_page: int = SOURCES_PER_PAGE
+    settings: Catalogue, page: int, per_page: int = SOURCES_PER_PAGE
 ) -> tuple[tuple[SourceSettings, ...], int, int]:
     """One page of the catalogue: (sources, page clamped to range, number of pages)."""
     sources = settings.sources
@@ -86,7 +85,7 @@ def catalogue_page(
     return sources[page * per_page : (page + 1) * per_page], page, pages
 
 
-async def resolve(settings: Settings, fetcher: Fetcher, target: str) -> FeedChoice:
+async def resolve(settings: Catalogue, fetcher: Web, target: str) -> FeedChoice:
     """The feed a target names; catalogue ids need no network, URLs are checked and discovered."""
     target = target.strip()
     source = settings.source(target.lower())
@@ -111,8 +110,8 @@ async def resolve(settings: Settings, fetcher: Fetcher, target: str) -> FeedChoi
 
 async def subscribe(
     store: Store,
-    settings: Settings,
-    fetcher: Fetcher,
+    settings: Catalogue,
+    fetcher: Web,
     chat_id: int,
     target: str,
     *,
@@ -125,7 +124,7 @@ async def subscribe(
 
 async def follow(
     store: Store,
-    settings: Settings,
+    settings: Catalogue,
     chat_id: int,
     choice: FeedChoice,
     *,
@@ -146,7 +145,7 @@ async def follow(
 
 
 async def find_subscription(
-    store: Store, settings: Settings, chat_id: int, target: str
+    store: Store, settings: Catalogue, chat_id: int, target: str
 ) -> Subscription:
     """The chat's subscription named by a source id, feed URL, site URL or `/list` number."""
     target = target.strip()
@@ -164,14 +163,14 @@ async def find_subscription(
     raise NotSubscribedError(f"this chat does not follow “{target}”")
 
 
-async def unsubscribe(store: Store, settings: Settings, chat_id: int, target: str) -> str:
+async def unsubscribe(store: Store, settings: Catalogue, chat_id: int, target: str) -> str:
     """Stop following a subscription; returns its display name."""
     subscription = await find_subscription(store, settings, chat_id, target)
     await store.unsubscribe(chat_id, subscription.feed_id)
     return display_name(subscription, settings)
 
 
-async def toggle_source(store: Store, settings: Settings, chat_id: int, source_id: str) -> bool:
+async def toggle_source(store: Store, settings: Catalogue, chat_id: int, source_id: str) -> bool:
     """Subscribe to a catalogue source or unsubscribe from it; True if now subscribed."""
     source = settings.source(source_id)
     if source is None:
@@ -183,7 +182,7 @@ async def toggle_source(store: Store, settings: Settings, chat_id: int, source_i
     return True
 
 
-async def subscribed_source_ids(store: Store, settings: Settings, chat_id: int) -> set[str]:
+async def subscribed_source_ids(store: Store, settings: Catalogue, chat_id: int) -> set[str]:
     """Catalogue ids this chat follows (for the ✓ marks on `/sources`)."""
     urls = {s.feed_url for s in await store.list_subscriptions(chat_id)}
     return {source.id for source in settings.sources if source.url in urls}
@@ -208,7 +207,7 @@ def parse_keywords(words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 async def set_filter(
-    store: Store, settings: Settings, chat_id: int, target: str, words: Sequence[str]
+    store: Store, settings: Catalogue, chat_id: int, target: str, words: Sequence[str]
 ) -> Subscription:
     """Replace a subscription's keyword filter (no words clears it); returns the new state."""
     subscription = await find_subscription(store, settings, chat_id, target)

@@ -16,7 +16,6 @@ confined to this module.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -42,9 +41,6 @@ from bot.errors import (
 from bot.ops import metrics
 from bot.service.ports import Keyboard
 
-# python-telegram-bot 22 gives time periods (`RetryAfter.retry_after`) as timedelta when this is
-# "true", as v23 always will; otherwise it warns each time one is built or read (every 429).
-PTB_TIMEDELTA = "PTB_TIMEDELTA"
 # 400 descriptions that mean the chat itself is unreachable for good, not just this message.
 _GONE_DESCRIPTIONS = (
     "chat not found",
@@ -61,13 +57,9 @@ _DISABLED_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ENABLED_PREVIEW = LinkPreviewOptions(is_disabled=False)
 
 
-def use_timedelta_periods() -> None:
-    """Opt this process in to PTB's timedelta time periods, unless the operator chose already."""
-    os.environ.setdefault(PTB_TIMEDELTA, "true")
-
-
 def _seconds(value: float | timedelta) -> float:
-    """A time period as seconds, whichever type PTB gave it as (int, or timedelta when opted in)."""
+    """A time period as seconds, whichever type PTB gave it as (int, or timedelta when opted in:
+    `bot.cli.main` opts the process in, see `bot.cli.PTB_TIMEDELTA`)."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -118,8 +110,6 @@ class TelegramMessenger:
     """Sends through a python-telegram-bot `Bot` (whose request pool sets the concurrency)."""
 
     def __init__(self, bot: Bot) -> None:
-        # Before any 429 can reach us: PTB builds its RetryAfter (and warns) when one arrives.
-        use_timedelta_periods()
         self._bot = bot
 
     async def send(
