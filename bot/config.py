@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
+from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 DATABASE_URL_ENV = "NEWSBOT_DATABASE_URL"
@@ -109,7 +110,7 @@ class SourceSettings(_Section):
 class ChannelSettings(_Section):
     chat: str | int
     sources: tuple[str, ...] = ()
-    points: int = Field(default=4, ge=1, le=8)
+    points: int = Field(default=DEFAULT_POINTS, ge=MIN_POINTS, le=MAX_POINTS)
     hashtags: bool = False
     link_preview: bool = False
 
@@ -169,7 +170,7 @@ class LLMSettings(_Section):
 
 class SummarizerSettings(_Section):
     backend: Literal["extractive", "llm"] = "extractive"
-    max_points: int = Field(default=4, ge=1, le=8)
+    max_points: int = Field(default=DEFAULT_POINTS, ge=MIN_POINTS, le=MAX_POINTS)
     llm: LLMSettings = LLMSettings()
 
 

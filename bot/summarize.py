@@ -4,9 +4,8 @@ The implementation lives in the pure text core (`bot.text.summarize`); this face
 documented import path working for users and independent evaluations.
 """
 
+from bot.model import MAX_POINTS, MIN_POINTS
 from bot.text.summarize import (
-    MAX_POINTS,
-    MIN_POINTS,
     ExtractiveSummarizer,
     Summarizer,
     article_from_text,

@@ -13,6 +13,7 @@ from bot import config
 from bot.cli.secrets import llm_api_key
 from bot.config import Settings
 from bot.errors import InputError
+from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS
 from bot.offline.demo import SampleServer, demo_settings, preview_page, run_cycle
 from bot.text.render import render_text
 
@@ -24,7 +25,12 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("demo")
     parser.add_argument("--html", metavar="FILE", help="also write an HTML preview of the posts")
     parser.add_argument(
-        "--points", type=int, default=4, choices=range(1, 9), metavar="N", help="key points (1-8)"
+        "--points",
+        type=int,
+        default=DEFAULT_POINTS,
+        choices=range(MIN_POINTS, MAX_POINTS + 1),
+        metavar="N",
+        help=f"key points ({MIN_POINTS}-{MAX_POINTS})",
     )
     parser.add_argument(
         "--config",

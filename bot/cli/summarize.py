@@ -15,7 +15,7 @@ from typing import Any
 from bot import config
 from bot.cli.secrets import llm_api_key
 from bot.errors import InputError
-from bot.model import Article, Summary
+from bot.model import MAX_POINTS, MIN_POINTS, Article, Summary
 from bot.runtime import build_summarizer, open_tools
 from bot.text.render import render_html, render_text
 from bot.text.summarize import article_from_text
@@ -32,7 +32,9 @@ def register(subparsers: Any) -> None:
         "input", metavar="PATH|URL|-", help="a text or HTML file, an http(s) URL, or - for stdin"
     )
     parser.add_argument("--format", choices=("text", "json", "html"), default="text")
-    parser.add_argument("--points", type=int, default=None, help="number of key points (1-8)")
+    parser.add_argument(
+        "--points", type=int, default=None, help=f"number of key points ({MIN_POINTS}-{MAX_POINTS})"
+    )
     parser.add_argument(
         "--config", default=None, help="config file (default: $NEWSBOT_CONFIG, else built-ins)"
     )
@@ -119,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
     """Summarise the input and print it in the chosen format."""
     settings = config.load(args.config or os.environ.get(config.CONFIG_PATH_ENV), os.environ)
     points = args.points if args.points is not None else settings.summarizer.max_points
-    if not 1 <= points <= 8:
-        raise InputError("--points must be between 1 and 8")
+    if not MIN_POINTS <= points <= MAX_POINTS:
+        raise InputError(f"--points must be between {MIN_POINTS} and {MAX_POINTS}")
     article = (
         fetch_article(args.input, settings) if "://" in args.input else load_article(args.input)
     )

@@ -34,10 +34,10 @@ from bot.llm.prompt import (
     cut_article,
     language_name,
 )
-from bot.model import Article, Summary
+from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, Article, Summary
 from bot.ops.metrics import LLM_FALLBACKS, LLM_REQUEST_SECONDS, LLM_REQUESTS
 from bot.text.clean import clean_text
-from bot.text.summarize import MAX_POINTS, MIN_POINTS, ExtractiveSummarizer, Summarizer
+from bot.text.summarize import ExtractiveSummarizer, Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class LLMSummarizer:
         settings: LLMSettings,
         *,
         fallback: Summarizer | None = None,
-        default_points: int = 4,
+        default_points: int = DEFAULT_POINTS,
         today: Callable[[], date] = _utc_today,
     ) -> None:
         self.client = client

@@ -5,7 +5,16 @@
 their `FeedState`, items, deliveries, broadcasts). Every name stays importable from `bot.model`.
 """
 
-from bot.model.pipeline import Article, Entry, Feed, FeedResponse, Summary
+from bot.model.pipeline import (
+    DEFAULT_POINTS,
+    MAX_POINTS,
+    MIN_POINTS,
+    Article,
+    Entry,
+    Feed,
+    FeedResponse,
+    Summary,
+)
 from bot.model.records import (
     Broadcast,
     BroadcastOutcome,
@@ -28,6 +37,9 @@ from bot.model.records import (
 )
 
 __all__ = [
+    "DEFAULT_POINTS",
+    "MAX_POINTS",
+    "MIN_POINTS",
     "Article",
     "Broadcast",
     "BroadcastOutcome",

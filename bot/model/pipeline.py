@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# How many key points a summary may have, and has unless someone chose: every command, chat
+# setting, channel route and config key uses this range.
+MIN_POINTS = 1
+MAX_POINTS = 8
+DEFAULT_POINTS = 4
+
 
 @dataclass(frozen=True, slots=True)
 class Article:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.model.pipeline import Summary
+from bot.model.pipeline import DEFAULT_POINTS, Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ BroadcastOutcome = Literal["sent", "blocked", "failed"]
 class ChatSettings:
     """A chat's delivery preferences (`/settings`)."""
 
-    points: int = 4
+    points: int = DEFAULT_POINTS
     link_preview: bool = False
     delivery_mode: DeliveryMode = "instant"
     # Local wall-clock time of the daily digest, "HH:MM", in `timezone` (an IANA name).
@@ -98,7 +98,7 @@ class Subscriber:
 class RouteOptions:
     """How a channel route renders its posts."""
 
-    points: int = 4
+    points: int = DEFAULT_POINTS
     hashtags: bool = False
     link_preview: bool = False
 

@@ -23,16 +23,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from bot.errors import (
-    ChatGoneError,
-    ChatMigratedError,
-    DeliveryRejectedError,
-    InputError,
-    RetryLaterError,
-    TelegramUnavailableError,
-)
+from bot.errors import InputError
 from bot.model import Broadcast, BroadcastOutcome
 from bot.ops import metrics
+from bot.service import sending
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
 from bot.service.ports import Messenger, Store
@@ -45,9 +39,6 @@ CONCURRENCY = 64
 # Targets leased per claim, and how long a lease lasts before another instance may take over.
 BATCH = 256
 LEASE_SECONDS = 300.0
-# A transient failure (timeout, 5xx) is retried this many times with this back-off base.
-MAX_ATTEMPTS = 3
-RETRY_BASE_SECONDS = 1.0
 # The status message is edited at most this often (seconds).
 PROGRESS_INTERVAL = 3.0
 # The rate shown is measured over this many recent seconds.
@@ -259,40 +250,53 @@ class Broadcaster:
         """Send to one target until Telegram gives a final answer, then record it."""
         target = chat_id
         attempts = 0
-        outcome: BroadcastOutcome = "sent"
-        message_id: int | None = None
-        error: str | None = None
+
+        def still_ours() -> bool:
+            if broadcast_id in self._cancelled:
+                return False
+            if not leases.held(target):
+                log.info("broadcast %d: claim on %d lapsed, not sent", broadcast_id, target)
+                return False
+            return True
+
+        def moved(old: int, new: int) -> None:
+            nonlocal target
+            leases.moved(old, new)
+            target = new
+
         try:
-            while broadcast_id not in self._cancelled:
-                await self._pacer.acquire(target)
-                if not leases.held(target):
-                    log.info("broadcast %d: claim on %d lapsed, not sent", broadcast_id, target)
-                    return
-                try:
-                    message_id = await self._messenger.send(target, html)
-                except RetryLaterError as exc:
-                    self._pacer.pause(exc.retry_after)
-                    continue
-                except ChatMigratedError as exc:
-                    await self._store.migrate_chat(target, exc.new_chat_id)
-                    leases.moved(target, exc.new_chat_id)
-                    target = exc.new_chat_id
-                    continue
-                except ChatGoneError as exc:
-                    await self._store.set_chat_active(target, False)
-                    outcome, error = "blocked", str(exc)
-                except DeliveryRejectedError as exc:
-                    outcome, error = "failed", str(exc)
-                except TelegramUnavailableError as exc:
+            while True:
+                sent = await sending.send(
+                    self._messenger,
+                    self._pacer,
+                    self._store,
+                    target,
+                    html,
+                    may_send=still_ours,
+                    on_migrated=moved,
+                )
+                if sent.failure == "unavailable":
                     attempts += 1
-                    if attempts < MAX_ATTEMPTS:
-                        await asyncio.sleep(RETRY_BASE_SECONDS * 2 ** (attempts - 1))
+                    delay = sending.RETRIES.delay(attempts, sending.INLINE_RETRY_BASE)
+                    if delay is not None:
+                        await asyncio.sleep(delay)
                         continue
-                    outcome, error = "failed", str(exc)
+                if sent.failure == "withdrawn":
+                    return
+                outcome: BroadcastOutcome = "sent"
+                if sent.failure == "gone":
+                    await self._store.set_chat_active(target, False)
+                    outcome = "blocked"
+                elif sent.failure is not None:
+                    outcome = "failed"
                 if outcome == "failed":
-                    meter.last_error = error
+                    meter.last_error = sent.error
                 await self._store.mark_broadcast_delivery(
-                    broadcast_id, target, outcome, message_id=message_id, error=error
+                    broadcast_id,
+                    target,
+                    outcome,
+                    message_id=sent.message_id,
+                    error=sent.error or None,
                 )
                 if outcome == "sent":
                     meter.tick()

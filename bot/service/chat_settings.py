@@ -10,9 +10,8 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InputError
-from bot.model import ChatSettings
+from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
 
-MIN_POINTS, MAX_POINTS = 1, 8
 SETTING_KEYS = ("points", "preview", "mode", "digest", "tz")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ON = {"on", "yes", "true", "1"}

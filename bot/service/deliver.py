@@ -27,14 +27,11 @@ from time import monotonic
 
 from bot.errors import (
     ChatGoneError,
-    ChatMigratedError,
     DeliveryError,
-    DeliveryRejectedError,
-    RetryLaterError,
-    TelegramUnavailableError,
 )
 from bot.model import Chat, Delivery, Item, Summary
 from bot.ops import metrics
+from bot.service import sending
 from bot.service.digest import digest_batches, digest_due
 from bot.service.leases import Leases
 from bot.service.pacing import Pacer
@@ -50,9 +47,6 @@ LEASE_SECONDS = 120.0
 # Start no new message of a claimed batch once this fraction of a lease has passed, so one slow
 # group cannot hold up everyone's next pass; the rest is claimed again after its lease.
 BATCH_TIME = 0.8
-# A transient failure is retried after RETRY_BASE * 2**attempts, up to MAX_ATTEMPTS attempts.
-MAX_ATTEMPTS = 5
-RETRY_BASE = timedelta(seconds=30)
 # Stories first seen this far apart still count as the same story ("also: …").
 DUPLICATE_WINDOW = timedelta(hours=48)
 
@@ -189,23 +183,20 @@ class Deliverer:
             also=await self._also(item),
             max_points=options.points,
         )
-        try:
-            sent = await self._send(
-                chat_id, html, row.thread_id, options.link_preview, lambda: leases.held(row.id)
-            )
-        except DeliveryRejectedError as exc:
-            await self._store.mark_failed(row.id, str(exc))
+        outcome = await self._send(
+            chat_id, html, row.thread_id, options.link_preview, lambda: leases.held(row.id)
+        )
+        if outcome.failure == "gone":
+            raise ChatGoneError(outcome.error)
+        if outcome.failure == "rejected":
+            await self._store.mark_failed(row.id, outcome.error)
             self._count(report, "failed")
-            return chat_id
-        except TelegramUnavailableError as exc:
-            await self._retry_later(row, str(exc), report)
-            return chat_id
-        if sent is None:
-            return chat_id
-        message_id, chat_id = sent
-        await self._store.mark_sent(row.id, message_id)
-        self._count(report, "sent")
-        return chat_id
+        elif outcome.failure == "unavailable":
+            await self._retry_later(row, outcome.error, report)
+        elif outcome.message_id is not None:
+            await self._store.mark_sent(row.id, outcome.message_id)
+            self._count(report, "sent")
+        return outcome.chat_id
 
     async def _send(
         self,
@@ -214,29 +205,22 @@ class Deliverer:
         thread_id: int | None,
         link_preview: bool,
         claimed: Callable[[], bool],
-    ) -> tuple[int, int] | None:
-        """Send, waiting out 429s and following migrations; (message id, final chat id).
-
-        None when, after a wait, the claim is no longer ours (`claimed()` is asked right before
-        each attempt): the row is left for whoever holds it, and nothing is sent.
-        """
-        while True:
-            await self._pacer.acquire(chat_id)
-            if not claimed():
-                log.info("chat %d: claim lapsed before sending, left for the next pass", chat_id)
-                return None
-            try:
-                message_id = await self._messenger.send(
-                    chat_id, html, thread_id=thread_id, link_preview=link_preview
-                )
-            except RetryLaterError as exc:
-                self._pacer.pause(exc.retry_after)
-            except ChatMigratedError as exc:
-                log.info("chat %d migrated to %d", chat_id, exc.new_chat_id)
-                await self._store.migrate_chat(chat_id, exc.new_chat_id)
-                chat_id = exc.new_chat_id
-            else:
-                return message_id, chat_id
+    ) -> sending.Outcome:
+        """`sending.send` from this deliverer; "withdrawn" when the claim lapsed before a try
+        (the row is left for whoever holds it, and nothing is sent)."""
+        outcome = await sending.send(
+            self._messenger,
+            self._pacer,
+            self._store,
+            chat_id,
+            html,
+            may_send=claimed,
+            thread_id=thread_id,
+            link_preview=link_preview,
+        )
+        if outcome.failure == "withdrawn":
+            log.info("chat %d: claim lapsed before sending, left for the next pass", chat_id)
+        return outcome
 
     async def _chat_gone(
         self, chat_id: int, reason: str, rows: Sequence[Delivery], report: DeliveryReport
@@ -251,12 +235,12 @@ class Deliverer:
             report.skipped += 1
 
     async def _retry_later(self, row: Delivery, error: str, report: DeliveryReport) -> None:
-        attempts = row.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
+        delay = sending.RETRIES.delay(row.attempts + 1, sending.LEDGER_RETRY_BASE)
+        if delay is None:
             await self._store.mark_failed(row.id, error)
             self._count(report, "failed")
             return
-        retry_at = self._now() + RETRY_BASE * 2 ** (attempts - 1)
+        retry_at = self._now() + timedelta(seconds=delay)
         await self._store.mark_failed(row.id, error, retry_at=retry_at)
         report.retried += 1
 
@@ -361,27 +345,23 @@ class Deliverer:
         batches = digest_batches([r for r, s in ready if s is not None], summaries, chat)
         report = DeliveryReport()
         for html, batch_rows in batches:
-            try:
-                sent = await self._send(
-                    chat.id,
-                    html,
-                    batch_rows[0].thread_id,
-                    chat.settings.link_preview,
-                    partial(leases.held_all, [row.id for row in batch_rows]),
-                )
-            except ChatGoneError as exc:
-                await self._chat_gone(chat.id, str(exc), rows, report)
+            outcome = await self._send(
+                chat.id,
+                html,
+                batch_rows[0].thread_id,
+                chat.settings.link_preview,
+                partial(leases.held_all, [row.id for row in batch_rows]),
+            )
+            if outcome.failure == "gone":
+                await self._chat_gone(chat.id, outcome.error, rows, report)
                 return report.sent
-            except (DeliveryRejectedError, TelegramUnavailableError) as exc:
-                for row in batch_rows:
-                    await self._retry_later(row, str(exc), report)
-                    leases.done(row.id)
-                continue
             for row in batch_rows:
+                if outcome.failure in ("rejected", "unavailable"):
+                    await self._retry_later(row, outcome.error, report)
                 leases.done(row.id)
-            if sent is None:
+            if outcome.message_id is None:
                 continue
-            await self._store.mark_sent_many([(r.id, sent[0]) for r in batch_rows])
+            await self._store.mark_sent_many([(r.id, outcome.message_id) for r in batch_rows])
             report.sent += 1
             metrics.DELIVERIES.labels("sent").inc(len(batch_rows))
         return report.sent

@@ -22,14 +22,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.errors import FetchError, NewsbotError, StoreError, SummarizerError
+from bot.errors import FetchError, NewsbotError, StoreError
 from bot.feeds import policy
-from bot.model import Article, DeliveryRequest, Entry, Item, StoredFeed, Summary
+from bot.model import DEFAULT_POINTS, DeliveryRequest, Entry, Item, StoredFeed, Summary
 from bot.ops import metrics
 from bot.service.articles import article_of
 from bot.service.deliver import DUPLICATE_WINDOW, Deliverer, utcnow
 from bot.service.ports import Store, Summarizer, Web
-from bot.text.summarize import summarize_article
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ class Poller:
         deliverer: Deliverer,
         *,
         sources: Mapping[str, FeedSource] | None = None,
-        max_points: int = 4,
+        max_points: int = DEFAULT_POINTS,
         alert: Alert | None = None,
         concurrency: int = CONCURRENCY,
     ) -> None:
@@ -297,30 +296,16 @@ class Poller:
         try:
             summary = await self._summarizer.summarize(article, max_points=self._max_points)
             backend = self._summarizer.name
-        except SummarizerError as exc:
-            log.warning("summariser failed for item %d (%s); extractive fallback", item.id, exc)
-            summary, backend = self._fallback(article, entry, source), "extractive"
         except NewsbotError as exc:
+            # Backends fall back to the extractive summary themselves (the `Summarizer` port):
+            # what reaches here is text nothing can summarise.
             log.info("item %d has no usable text (%s); headline only", item.id, exc)
-            summary, backend = self._fallback(article, entry, source), "extractive"
+            summary, backend = _headline_only(entry, source), "extractive"
         metrics.SUMMARIZE_SECONDS.labels(backend).observe(time.perf_counter() - started)
         if not summary.source:
             summary = replace(summary, source=source.name)
         await self._store.set_item_summary(item.id, summary)
         return summary
-
-    def _fallback(self, article: Article, entry: Entry, source: FeedSource) -> Summary:
-        try:
-            return summarize_article(article, max_points=self._max_points)
-        except NewsbotError:
-            return Summary(
-                headline=entry.title or source.name,
-                key_points=(),
-                source=source.name,
-                url=entry.link,
-                published=entry.published,
-                from_feed_excerpt=True,
-            )
 
     async def _queue(self, feed: StoredFeed, item: Item, summary: Summary) -> int:
         """Ledger rows for every subscriber whose filter passes and every channel route."""
@@ -351,6 +336,18 @@ def _describe(exc: BaseException) -> str:
 def _entry_problem(feed: StoredFeed, entry: Entry, exc: BaseException) -> str:
     log.warning("feed %d: entry %r not stored (%s)", feed.id, entry.identity[:80], _describe(exc))
     return _describe(exc)
+
+
+def _headline_only(entry: Entry, source: FeedSource) -> Summary:
+    """The post of an entry with no usable text: its title, source and link."""
+    return Summary(
+        headline=entry.title or source.name,
+        key_points=(),
+        source=source.name,
+        url=entry.link,
+        published=entry.published,
+        from_feed_excerpt=True,
+    )
 
 
 def _entry_order(entry: Entry) -> tuple[float, str]:

@@ -4,7 +4,9 @@
   `bot.feeds.fetch.Fetcher` implements it, with its URL safety and limits.
 - `Store`: persistence; the protocol lives beside its implementations in `bot.store.protocol`
   (the SQL stores and the migrations depend on it) and is named here for the service.
-- `Summarizer`: the text core's protocol; `bot.llm` implements it too.
+- `Summarizer`: the text core's protocol; `bot.llm` implements it too. A backend never raises
+  `SummarizerError` to the service: the LLM backend falls back to the extractive summary
+  itself (`bot.llm.summarizer`, the one fallback); only text nothing can summarise raises.
 - `Catalogue`: the operator's sources and the per-chat limit (`bot.config.Settings` is one).
 - `Messenger`: Telegram. `bot.tg.messenger.TelegramMessenger` implements it over
   python-telegram-bot; tests and benchmarks may implement it over anything.

@@ -10,12 +10,11 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.errors import InputError, NewsbotError, SummarizerError
-from bot.model import Article, Entry, Summary
+from bot.errors import InputError, NewsbotError
+from bot.model import Entry, Summary
 from bot.service.articles import article_of
 from bot.service.ports import Catalogue, Store, Summarizer, Web
 from bot.service.subscriptions import find_subscription, looks_like_url, normalise_url
-from bot.text.summarize import summarize_article
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +42,6 @@ def parse_latest_args(args: Sequence[str]) -> tuple[str | None, int]:
     return target, count
 
 
-async def summarize_safely(summarizer: Summarizer, article: Article, max_points: int) -> Summary:
-    """The configured backend's summary, or the extractive one when that backend fails."""
-    try:
-        return await summarizer.summarize(article, max_points=max_points)
-    except SummarizerError as exc:
-        log.warning("summariser %s failed (%s); using the extractive summary", summarizer.name, exc)
-        return summarize_article(article, max_points=max_points)
-
-
 async def summarize_link(
     fetcher: Web, summarizer: Summarizer, url: str, max_points: int
 ) -> Summary:
@@ -59,7 +49,7 @@ async def summarize_link(
     if not looks_like_url(url):
         raise InputError(f"“{url}” is not a link")
     article = await fetcher.fetch_page(normalise_url(url))
-    return await summarize_safely(summarizer, article, max_points)
+    return await summarizer.summarize(article, max_points=max_points)
 
 
 async def latest(
@@ -110,7 +100,7 @@ async def latest(
             for entry in _newest(entries, count)
         )
     )
-    return [await summarize_safely(summarizer, article, max_points) for article in articles]
+    return [await summarizer.summarize(article, max_points=max_points) for article in articles]
 
 
 async def _from_catalogue(

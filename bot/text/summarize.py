@@ -16,7 +16,7 @@ import re
 from typing import Protocol
 
 from bot.errors import InputError
-from bot.model import Article, Summary
+from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, Article, Summary
 from bot.text.attribution import (
     Attribution,
     describe,
@@ -30,7 +30,6 @@ from bot.text.clean import CleanedText, clean_document
 from bot.text.outlets import same_outlet
 from bot.text.rank import cut_between_words, select_key_points, shorten
 
-MIN_POINTS, MAX_POINTS = 1, 8
 _HEADLINE_CHARS = 120
 _TITLE_LINE_WORDS = 25
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
@@ -59,7 +58,9 @@ class ExtractiveSummarizer:
         return summarize_article(article, max_points=max_points)
 
 
-def summarize_text(text: str, title: str | None = None, max_points: int = 4) -> Summary:
+def summarize_text(
+    text: str, title: str | None = None, max_points: int = DEFAULT_POINTS
+) -> Summary:
     """Summarise plain text whose first line may be the headline (short, no final period)."""
     return summarize_article(article_from_text(text, title), max_points=max_points)
 
@@ -71,7 +72,7 @@ def article_from_text(text: str, title: str | None = None) -> Article:
     return Article(text=text, title=title)
 
 
-def summarize_article(article: Article, max_points: int = 4) -> Summary:
+def summarize_article(article: Article, max_points: int = DEFAULT_POINTS) -> Summary:
     """Summarise an article, using its title, site name, URL, date and language."""
     check_text(article.text)
     points = min(max(max_points, MIN_POINTS), MAX_POINTS)

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.errors import DeliveryError, InputError, NotAllowedError, UsageError
-from bot.model import RouteOptions
+from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, RouteOptions
 from bot.service.broadcast import Progress, format_progress
 from bot.text.render import escape_html
 from bot.tg.common import Context, message_of, reply
@@ -186,13 +186,15 @@ async def health(update: Update, context: Context) -> None:
 
 def _route_options(words: list[str]) -> tuple[list[str], RouteOptions]:
     sources: list[str] = []
-    points, hashtags, preview = 4, False, False
+    points, hashtags, preview = DEFAULT_POINTS, False, False
     for word in words:
         if word.startswith("points="):
             try:
-                points = max(1, min(8, int(word.removeprefix("points="))))
+                points = max(MIN_POINTS, min(MAX_POINTS, int(word.removeprefix("points="))))
             except ValueError:
-                raise InputError("points= takes a number from 1 to 8") from None
+                raise InputError(
+                    f"points= takes a number from {MIN_POINTS} to {MAX_POINTS}"
+                ) from None
         elif word == "hashtags":
             hashtags = True
         elif word == "preview":

@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.errors import UsageError
-from bot.model import ChatSettings
-from bot.service.chat_settings import MAX_POINTS, MIN_POINTS, apply_setting
+from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
+from bot.service.chat_settings import apply_setting
 from bot.tg import texts
 from bot.tg.common import Context, arguments, chat_kind, ensure_may_change, message_of, reply
 from bot.tg.services import services
