@@ -11,9 +11,14 @@ import argparse
 import asyncio
 from typing import Any, get_args
 
-from bot.cli.common import add_config_argument, known_chat, load_settings, opened_store
+from bot.cli.common import (
+    add_config_argument,
+    known_chat,
+    load_settings,
+    opened_runtime,
+    opened_store,
+)
 from bot.config import Settings
-from bot.feeds.fetch import Fetcher
 from bot.model import ChatKind
 from bot.ops.logs import setup_logging
 from bot.service import subscriptions
@@ -71,13 +76,14 @@ async def follow_all(
 ) -> list[str]:
     """Subscribe `chat_id` to every target (creating the chat); what happened to each."""
     lines = []
-    async with opened_store(settings) as store, Fetcher(settings.fetch) as fetcher:
+    async with opened_runtime(settings) as runtime:
+        store = runtime.store
         chat = await store.get_chat(chat_id)
         if chat is None:
             chat = await store.upsert_chat(chat_id, kind or default_kind(chat_id))
             lines.append(f"chat {chat_id} created ({chat.kind})")
         for target in targets:
-            done = await subscriptions.subscribe(store, settings, fetcher, chat_id, target)
+            done = await subscriptions.subscribe(store, settings, runtime.fetcher, chat_id, target)
             verb = "now follows" if done.created else "already follows"
             lines.append(f"chat {chat_id} {verb} {done.title} ({done.url})")
     return lines

@@ -52,6 +52,13 @@ async def opened_runtime(
         yield runtime
 
 
+@contextlib.asynccontextmanager
+async def opened_store(settings: config.Settings) -> AsyncIterator[Store]:
+    """The configured database of an offline runtime, for commands that need nothing else."""
+    async with opened_runtime(settings) as runtime:
+        yield runtime.store
+
+
 async def known_chat(store: Store, chat_id: int) -> Chat:
     """The chat, or an `InputError` saying the bot has never seen it."""
     chat = await store.get_chat(chat_id)
