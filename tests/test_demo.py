@@ -82,3 +82,12 @@ def test_each_sample_page_extracts_to_a_usable_article_without_boilerplate(page:
     assert article.title
     assert "Most read" not in article.text
     assert "Sign up for our newsletter" not in article.text
+
+
+def test_demo_prints_the_same_tour_every_time_feeds_taking_turns_in_catalogue_order(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The feeds are polled at once, so the channel's order is a race; the tour is not."""
+    assert main(["demo"]) == 0
+    sources = re.findall(r"^\d/\d · (.+)$", capsys.readouterr().out, flags=re.M)
+    assert sources == [feed.name for feed in SAMPLE_FEEDS] * 2

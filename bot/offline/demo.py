@@ -9,6 +9,7 @@ the channel is replaced, by `ChannelRecorder`, which keeps the posts instead of 
 from __future__ import annotations
 
 import html
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -213,16 +214,23 @@ async def run_cycle(settings: Settings, *, llm_api_key: str | None = None) -> li
 async def _received(
     store: Store, channel: ChannelRecorder, feed_ids: list[int], names: dict[str, str]
 ) -> list[Post]:
-    """The posts the channel got, in the order it got them, with the summaries behind them."""
-    posts: dict[int, Post] = {}
+    """The posts the channel got, with the summaries behind them: each feed's in the order the
+    channel got them, the feeds taking turns in catalogue order.
+
+    The feeds are polled at once, so which feed's post reaches the channel first is a race;
+    taking turns makes the demo print the same tour every time.
+    """
+    by_feed: dict[int, dict[int, Post]] = {feed_id: {} for feed_id in feed_ids}
     for item in await store.latest_items(feed_ids, limit=100):
         row = await store.get_delivery(DEMO_CHANNEL_ID, item.id)
         if row is None or row.message_id is None or item.summary is None:
             continue
         feed = await store.get_feed(item.feed_id)
         source = names.get(feed.source_id or "", "") if feed else ""
-        posts[row.message_id] = Post(source, item.summary, channel.posts[row.message_id])
-    return [posts[message_id] for message_id in sorted(posts)]
+        post = Post(source, item.summary, channel.posts[row.message_id])
+        by_feed[item.feed_id][row.message_id] = post
+    turns = [[posts[m] for m in sorted(posts)] for posts in by_feed.values()]
+    return [post for turn in itertools.zip_longest(*turns) for post in turn if post is not None]
 
 
 _PAGE = """<!DOCTYPE html>
