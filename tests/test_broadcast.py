@@ -7,7 +7,7 @@ import itertools
 import time
 from pathlib import Path
 
-from bot.service.broadcast import Broadcaster, Progress, format_progress
+from bot.service.broadcast import Broadcaster, BroadcastProgress, format_progress
 from bot.service.pacing import Limits, Pacer
 from tests.fakes.telegram_api import FakeTelegram
 from tests.tg_harness import add_private_chats, messenger_for, sends_per_chat, sqlite_store
@@ -70,9 +70,9 @@ async def test_progress_is_throttled_and_ends_with_the_final_report(tmp_path: Pa
         pacer = Pacer(Limits(global_rate=40.0, per_chat_interval=1.0))
         broadcaster = Broadcaster(store, m, pacer, progress_interval=0.3)
         created = await broadcaster.create("progress", author_id=1)
-        seen: list[tuple[float, Progress]] = []
+        seen: list[tuple[float, BroadcastProgress]] = []
 
-        async def on_progress(progress: Progress) -> None:
+        async def on_progress(progress: BroadcastProgress) -> None:
             seen.append((time.monotonic(), progress))
 
         await broadcaster.run(created.id, on_progress)

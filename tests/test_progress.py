@@ -1,11 +1,11 @@
-"""Progress: a redrawn bar on a terminal, a bounded number of plain lines everywhere else."""
+"""ProgressBar: a redrawn bar on a terminal, a bounded number of plain lines everywhere else."""
 
 import io
 import os
 
 import pytest
 
-from bot.ops.progress import Progress
+from bot.ops.progress import ProgressBar
 
 
 class Clock:
@@ -18,7 +18,7 @@ class Clock:
 
 def test_plain_output_writes_about_one_line_per_tenth_of_the_work() -> None:
     stream = io.StringIO()
-    with Progress("delivering", total=1000, stream=stream, clock=Clock()) as progress:
+    with ProgressBar("delivering", total=1000, stream=stream, clock=Clock()) as progress:
         for _ in range(1000):
             progress.advance()
     lines = stream.getvalue().splitlines()
@@ -32,7 +32,7 @@ def test_plain_output_writes_about_one_line_per_tenth_of_the_work() -> None:
 def test_plain_output_with_an_unknown_total_writes_on_a_timer() -> None:
     stream = io.StringIO()
     clock = Clock()
-    progress = Progress("importing", stream=stream, clock=clock)
+    progress = ProgressBar("importing", stream=stream, clock=clock)
     for _ in range(5):
         progress.advance(note="feed")
         clock.now += 4
@@ -47,7 +47,7 @@ def test_plain_output_with_an_unknown_total_writes_on_a_timer() -> None:
 def test_terminal_output_redraws_one_bar_in_place() -> None:
     stream = io.StringIO()
     clock = Clock()
-    progress = Progress("polling", total=4, stream=stream, tty=True, clock=clock)
+    progress = ProgressBar("polling", total=4, stream=stream, tty=True, clock=clock)
     for _ in range(4):
         progress.advance(note="example.org")
         clock.now += 1
@@ -62,7 +62,7 @@ def test_terminal_output_redraws_one_bar_in_place() -> None:
 
 def test_terminal_redraws_are_throttled() -> None:
     stream = io.StringIO()
-    progress = Progress("polling", total=10_000, stream=stream, tty=True, clock=Clock())
+    progress = ProgressBar("polling", total=10_000, stream=stream, tty=True, clock=Clock())
     for _ in range(10_000):
         progress.advance()
     assert stream.getvalue().count("\r") == 1
@@ -70,7 +70,7 @@ def test_terminal_redraws_are_throttled() -> None:
 
 def test_an_exception_inside_the_block_is_reported_and_not_swallowed() -> None:
     stream = io.StringIO()
-    progress = Progress("broadcast", total=3, stream=stream, clock=Clock())
+    progress = ProgressBar("broadcast", total=3, stream=stream, clock=Clock())
 
     def work() -> None:
         with progress:
@@ -84,7 +84,7 @@ def test_an_exception_inside_the_block_is_reported_and_not_swallowed() -> None:
 
 def test_close_is_idempotent_and_total_can_be_set_later() -> None:
     stream = io.StringIO()
-    progress = Progress("broadcast", stream=stream, clock=Clock())
+    progress = ProgressBar("broadcast", stream=stream, clock=Clock())
     progress.set_total(2)
     progress.advance(2)
     progress.close()
@@ -97,7 +97,7 @@ def test_update_sets_running_totals_from_a_report() -> None:
     """A broadcast reports absolute counts; update() takes them as they come."""
     stream = io.StringIO()
     clock = Clock()
-    progress = Progress("broadcast", total=200, stream=stream, clock=clock)
+    progress = ProgressBar("broadcast", total=200, stream=stream, clock=clock)
     for done in (50, 120, 200):
         progress.update(done, note="sent")
         clock.now += 1
@@ -113,7 +113,7 @@ def test_update_sets_running_totals_from_a_report() -> None:
 def test_a_real_terminal_is_detected_and_gets_the_bar() -> None:
     master, slave = os.openpty()
     with os.fdopen(slave, "w") as terminal:
-        progress = Progress("polling", total=2, stream=terminal, clock=Clock())
+        progress = ProgressBar("polling", total=2, stream=terminal, clock=Clock())
         progress.advance()
         progress.close()
     written = os.read(master, 4096).decode()

@@ -19,8 +19,8 @@ from telegram.request import HTTPXRequest
 from bot import config
 from bot.store import Store, open_store
 from bot.tg.app import App, build_application, running
+from bot.tg.bot_data import services_of
 from bot.tg.messenger import TelegramMessenger
-from bot.tg.services import services_of
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram
 
 

@@ -20,10 +20,9 @@ from bot.config import Settings, require_token
 from bot.errors import DeliveryError, InputError
 from bot.model import Broadcast
 from bot.ops.logs import setup_logging
-from bot.ops.progress import Progress
+from bot.ops.progress import ProgressBar
 from bot.runtime import admin_chat
-from bot.service.broadcast import Broadcaster
-from bot.service.broadcast import Progress as BroadcastProgress
+from bot.service.broadcast import Broadcaster, BroadcastProgress
 from bot.store import Store
 from bot.text.telegram_html import html_problem
 
@@ -158,7 +157,7 @@ async def confirm(store: Store, text: str, *, include_groups: bool, yes: bool) -
 
 async def _run_with_progress(broadcaster: Broadcaster, broadcast: Broadcast) -> BroadcastProgress:
     total = broadcast.sent + broadcast.blocked + broadcast.failed + broadcast.remaining
-    with Progress(f"broadcast #{broadcast.id}", total=total) as bar:
+    with ProgressBar(f"broadcast #{broadcast.id}", total=total) as bar:
 
         async def show(progress: BroadcastProgress) -> None:
             bar.update(

@@ -18,7 +18,7 @@ from bot.cli.common import add_config_argument, known_chat, load_settings, opene
 from bot.config import Settings
 from bot.errors import InputError
 from bot.ops.logs import setup_logging
-from bot.ops.progress import Progress
+from bot.ops.progress import ProgressBar
 from bot.service import opml
 
 # Exit code when the import ran but some feeds could not be added (each is listed on stderr).
@@ -66,7 +66,7 @@ async def import_file(settings: Settings, chat_id: int, data: bytes) -> opml.Imp
     feeds = opml.parse_opml(data)
     async with opened_runtime(settings) as runtime:
         await known_chat(runtime.store, chat_id)
-        with Progress("importing feeds", total=len(feeds)) as progress:
+        with ProgressBar("importing feeds", total=len(feeds)) as progress:
 
             def step(feed: opml.FeedImported) -> None:
                 shown = feed.outcome if feed.outcome in ("added", "already") else "not added"

@@ -25,7 +25,7 @@ from bot.cli.common import (
 )
 from bot.config import Settings
 from bot.ops.logs import setup_logging
-from bot.ops.progress import Progress
+from bot.ops.progress import ProgressBar
 from bot.service.deliver import DeliveryReport
 from bot.service.poll import FeedOutcome, Poller, PollReport
 from bot.service.ports import Messenger
@@ -118,7 +118,7 @@ async def poll_once(settings: Settings, *, deliver: bool, skipped: str = "") -> 
 
 async def poll_due_with_progress(poller: Poller) -> PollReport:
     """`Poller.poll_due` with one progress step per feed, counted against the feeds leased."""
-    with Progress("polling feeds") as progress:
+    with ProgressBar("polling feeds") as progress:
 
         def step(outcome: FeedOutcome) -> None:
             progress.set_total(outcome.claimed)

@@ -19,7 +19,7 @@ from bot.errors import ConfigError
 from bot.ops.logs import setup_logging
 from bot.ops.observability import start_health_server
 from bot.tg.app import build_application, running
-from bot.tg.services import services_of
+from bot.tg.bot_data import services_of
 
 
 def register(subparsers: Any) -> None:

@@ -1,8 +1,8 @@
-"""Progress reporting for long CLI work: a redrawn bar on a terminal, plain lines in a log.
+"""Progress bars for long CLI work: a redrawn bar on a terminal, plain lines in a log.
 
 Command owners wrap a loop:
 
-    with Progress("polling feeds", total=len(feeds)) as progress:
+    with ProgressBar("polling feeds", total=len(feeds)) as progress:
         for feed in feeds:
             ...
             progress.advance(note=feed.url)
@@ -32,7 +32,7 @@ LINE_INTERVAL = 10.0
 _BAR_WIDTH = 30
 
 
-class Progress:
+class ProgressBar:
     """Count work done toward an optional total and show it on `stream`."""
 
     def __init__(
@@ -55,7 +55,7 @@ class Progress:
         self._last_step = -1
         self._closed = False
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(

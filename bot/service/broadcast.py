@@ -48,7 +48,7 @@ IDLE_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class BroadcastProgress:
     """What the status message shows; `finished` is set once, on the final report."""
 
     broadcast_id: int
@@ -64,7 +64,7 @@ class Progress:
     last_error: str | None = None
 
 
-ProgressCallback = Callable[[Progress], Awaitable[None]]
+ProgressCallback = Callable[[BroadcastProgress], Awaitable[None]]
 
 
 class _RateMeter:
@@ -89,10 +89,10 @@ class _RateMeter:
 
 def progress_of(
     broadcast: Broadcast, rate: float, *, finished: bool = False, last_error: str | None = None
-) -> Progress:
+) -> BroadcastProgress:
     """A progress snapshot from the stored counters and the measured rate."""
     eta = broadcast.remaining / rate if rate > 0 else None
-    return Progress(
+    return BroadcastProgress(
         broadcast_id=broadcast.id,
         sent=broadcast.sent,
         blocked=broadcast.blocked,
@@ -159,7 +159,9 @@ class Broadcaster:
         log.info("broadcast %d cancelled", broadcast_id)
         return True
 
-    async def run(self, broadcast_id: int, on_progress: ProgressCallback | None = None) -> Progress:
+    async def run(
+        self, broadcast_id: int, on_progress: ProgressCallback | None = None
+    ) -> BroadcastProgress:
         """Send every remaining target; returns the final report (also given to `on_progress`)."""
         broadcast = await self._store.get_broadcast(broadcast_id)
         if broadcast is None:
@@ -322,7 +324,7 @@ class Broadcaster:
                 log.warning("broadcast %d: progress update failed", broadcast_id, exc_info=True)
 
     @staticmethod
-    def _publish(progress: Progress) -> None:
+    def _publish(progress: BroadcastProgress) -> None:
         metrics.set_broadcast_progress(
             sent=progress.sent,
             blocked=progress.blocked,
@@ -331,7 +333,7 @@ class Broadcaster:
         )
 
 
-def format_progress(progress: Progress) -> str:
+def format_progress(progress: BroadcastProgress) -> str:
     """The status message text (plain, HTML-safe)."""
     if progress.finished:
         head = {

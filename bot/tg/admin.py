@@ -23,10 +23,10 @@ from telegram.ext import (
 
 from bot.errors import DeliveryError, InputError, NotAllowedError, UsageError
 from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, RouteOptions
-from bot.service.broadcast import Progress, format_progress
+from bot.service.broadcast import BroadcastProgress, format_progress
 from bot.text.render import escape_html
+from bot.tg.bot_data import Services, services, services_of
 from bot.tg.common import Context, message_of, reply
-from bot.tg.services import Services, services, services_of
 from bot.tg.workers import workers_of
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def start_broadcast(application: App, broadcast_id: int, chat_id: int, message_i
     found = services_of(application)
     workers = workers_of(application)
 
-    async def show(progress: Progress) -> None:
+    async def show(progress: BroadcastProgress) -> None:
         try:
             await found.messenger.edit(chat_id, message_id, format_progress(progress))
         except DeliveryError as exc:

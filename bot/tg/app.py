@@ -26,8 +26,8 @@ from bot.config import Settings, require_token
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from bot.runtime import open_runtime
 from bot.tg import admin, command_table, commands, error_handler, jobs
+from bot.tg.bot_data import BOT_DATA_KEY, Services
 from bot.tg.messenger import TelegramMessenger
-from bot.tg.services import BOT_DATA_KEY, Services
 from bot.tg.workers import WORKERS_KEY, Workers
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from telegram.ext import Application, CommandHandler
 
 from bot.i18n import N_, Translator
 from bot.tg import admin, commands, opml_cmd, reading_cmd, settings_cmd
+from bot.tg.bot_data import services
 from bot.tg.common import Context, reply, translator_of
-from bot.tg.services import services
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 

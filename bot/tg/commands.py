@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot.config import Settings, SourceSettings
 from bot.service import subscriptions
 from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
+from bot.tg.bot_data import services
 from bot.tg.common import (
     Context,
     arguments,
@@ -32,7 +33,6 @@ from bot.tg.common import (
     reply,
     reply_long,
 )
-from bot.tg.services import services
 
 # Catalogue sources offered as buttons under the welcome message.
 POPULAR_SOURCES = 6

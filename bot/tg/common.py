@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.errors import InputError, NotAllowedError, UsageError
 from bot.i18n import Translator, negotiate, translator
 from bot.model import ChatKind
-from bot.tg.services import services
+from bot.tg.bot_data import services
 from bot.tg.texts import split_lines
 
 Context = ContextTypes.DEFAULT_TYPE

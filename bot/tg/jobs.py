@@ -22,8 +22,8 @@ from bot.model import RouteOptions
 from bot.service.channels import install_channel, routed_sources
 from bot.service.deliver import utcnow
 from bot.tg.admin import start_broadcast
+from bot.tg.bot_data import BOT_DATA_KEY, Services, services, services_of
 from bot.tg.common import Context
-from bot.tg.services import BOT_DATA_KEY, Services, services, services_of
 from bot.tg.workers import Workers, workers_of
 
 log = logging.getLogger(__name__)

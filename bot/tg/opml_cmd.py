@@ -10,8 +10,8 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.errors import OPMLError, UsageError
 from bot.service import opml
 from bot.tg import texts
+from bot.tg.bot_data import services
 from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply, reply_long
-from bot.tg.services import services
 
 EXPORT_FILENAME = "newsbot-subscriptions.opml"
 # An import report names at most this many feeds that could not be added.

@@ -9,8 +9,8 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.service import reading
 from bot.text.render import render_digest, render_html
+from bot.tg.bot_data import Services, services
 from bot.tg.common import Context, arguments, message_of, reply
-from bot.tg.services import Services, services
 
 
 async def _points(svc: Services, chat_id: int) -> int:

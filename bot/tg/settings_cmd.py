@@ -11,8 +11,8 @@ from bot.errors import UsageError
 from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
 from bot.service.chat_settings import apply_setting
 from bot.tg import texts
+from bot.tg.bot_data import services
 from bot.tg.common import Context, arguments, chat_kind, ensure_may_change, message_of, reply
-from bot.tg.services import services
 
 
 def settings_keyboard(current: ChatSettings) -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ from bot.service.broadcast import Broadcaster
 from bot.service.deliver import Deliverer
 from bot.service.pacing import Pacer
 from bot.service.poll import Poller
-from bot.tg.services import HasBotData
+from bot.tg.bot_data import HasBotData
 
 WORKERS_KEY = "newsbot.workers"
 

@@ -1,4 +1,4 @@
-"""The running bot's collaborators as handlers and jobs see them: the runtime, plus Telegram.
+"""What the running application keeps in `bot_data` for handlers and jobs: its runtime.
 
 `bot.tg.app`'s `post_init` opens the `bot.runtime.Runtime` (with the Telegram messenger) and
 keeps it here, in `application.bot_data` under one key; handlers and jobs reach it through
