@@ -12,6 +12,7 @@ as many key points as the text has usable sentences (possibly none). `max_points
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Protocol
 
@@ -54,8 +55,8 @@ class ExtractiveSummarizer:
     name = "extractive"
 
     async def summarize(self, article: Article, *, max_points: int) -> Summary:
-        """Summarise without I/O; fast enough to run on the event loop."""
-        return summarize_article(article, max_points=max_points)
+        """Summarise in a worker thread: a hostile article must never stall every chat."""
+        return await asyncio.to_thread(summarize_article, article, max_points=max_points)
 
 
 def summarize_text(
