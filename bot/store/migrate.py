@@ -6,7 +6,9 @@ that start together migrate one after another.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -49,6 +51,19 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file (0600) and any missing folders (0700) before SQLite does.
+
+    The database holds chat ids and subscriptions; SQLite would create it world-readable
+    (0644 under the usual umask), and its -wal and -shm files copy the file's mode.
+    """
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StoreError(f"cannot create the database file {path}: {exc.strerror}") from None
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for a sqlite+aiosqlite or postgresql+asyncpg URL."""
     try:
@@ -58,13 +73,7 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.drivername == "sqlite+aiosqlite":
         database = url.database or ""
         if database and database != ":memory:":
-            from pathlib import Path  # noqa: PLC0415 - only the SQLite branch needs it
-
-            folder = Path(database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"cannot create the database folder {folder}: {exc}") from None
+            _create_private(Path(database).expanduser())
         # One connection per process: SQLite has one writer anyway, and sharing one connection
         # avoids SQLITE_BUSY from upgrading read transactions to write.
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
