@@ -59,6 +59,9 @@ def _create_private(path: Path) -> None:
     """
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the database folder {path.parent}: {exc}") from None
+    try:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise StoreError(f"cannot create the database file {path}: {exc.strerror}") from None
