@@ -71,7 +71,6 @@ async def test_after_a_clean_stop_of_the_leader_the_other_instance_leads_at_once
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lease is given up on stop: no wait for it to expire (`LEADER_TTL`, 30 s)."""
-    monkeypatch.setattr(jobs, "LEADER_RENEW", 0.2)  # the follower asks for the lease this often
     await truncate(postgres_url)
     async with FakeTelegram() as tg:
         raw = bot_config(tg, tmp_path, database={"url": postgres_url})

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from bot.service.poll import ALERT_AFTER_FAILURES
-from bot.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 from tests.feed_server import FakeSite, Story
-from tests.tg_harness import ADMIN, bot_config, eventually, running_bot, store_of
+from tests.tg_harness import (
+    ADMIN,
+    bot_config,
+    delivery_passes,
+    eventually,
+    poll_now,
+    running_bot,
+    store_of,
+)
 
 CHANNEL = -1001888
-
-
-async def polled_again(store: Store, url: str) -> None:
-    """Wait until the feed has been polled once more (its next poll time moved on)."""
-    feed = await store.get_feed_by_url(url)
-    assert feed is not None
-    before = feed.state.next_poll_at
-    await eventually(
-        lambda: store.get_feed_by_url(url),
-        lambda f: f is not None and f.state.next_poll_at != before,
-        timeout=20,
-    )
 
 
 async def test_a_channel_route_from_config_receives_a_new_item_once(
@@ -50,13 +44,13 @@ async def test_a_channel_route_from_config_receives_a_new_item_once(
             await eventually(lambda: store.latest_items([feed.id], 5), bool, timeout=20)
 
             site.publish("city", Story("tram", "Council approves the tram line", "tram"))
+            await poll_now(store, url)
             posts = await tg.wait_for(
                 lambda c: c.method == "sendMessage" and c.ok and c.chat_id == CHANNEL,
                 timeout=20,
             )
-            await polled_again(store, url)
-            await polled_again(store, url)  # nothing new this time
-            await asyncio.sleep(2.5)  # and a delivery tick passes
+            await poll_now(store, url)  # nothing new this time
+            await delivery_passes(app)
 
         channel_posts = tg.sent(CHANNEL)
         assert len(channel_posts) == 1

@@ -4,7 +4,6 @@ filter excludes)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -12,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from tests.fakes import FakeTelegram
 from tests.feed_server import FakeSite, Story
 from tests.tg_app import USER, ask, subscriber_bot
-from tests.tg_harness import eventually, store_of
+from tests.tg_harness import delivery_passes, eventually, poll_now, store_of
 
 
 async def test_subscriber_receives_a_new_item_exactly_once(
@@ -39,6 +38,7 @@ async def test_subscriber_receives_a_new_item_exactly_once(
         assert "-ferry" in (await ask(tg, USER, "/filter harbour -ferry")).text
         site.publish("harbour", Story("fares", "Ferry fares rise again", topic="ferry"))
         site.publish("harbour", Story("flood-plan", "Council approves flood defence plan"))
+        await poll_now(store, source["url"])
         [post] = await tg.wait_for(
             lambda c: c.method == "sendMessage" and c.chat_id == USER and "flood" in c.text,
             timeout=25,
@@ -47,7 +47,8 @@ async def test_subscriber_receives_a_new_item_exactly_once(
         assert post.text.startswith("<b>Council approves flood defence plan</b>")
         assert post.text.count("•") >= 2, post.text
         assert "City News" in post.text, post.text
-        await asyncio.sleep(6)  # one more poll and delivery tick: still exactly one post
+        await poll_now(store, source["url"])  # one more poll and delivery: still one post
+        await delivery_passes(app)
         assert len([c for c in tg.sent(USER) if "flood" in c.text]) == 1
         assert not [c for c in tg.sent(USER) if "Old ferry" in c.text]  # back catalogue
         assert not [c for c in tg.sent(USER) if "Ferry fares" in c.text]  # filtered out

@@ -10,6 +10,8 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +22,9 @@ from bot import config
 from bot.store import Store, open_store
 from bot.tg.app import App, build_application, running
 from bot.tg.bot_data import services_of
+from bot.tg.jobs import Ticks
 from bot.tg.messenger import TelegramMessenger
+from bot.tg.workers import workers_of
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram
 
 
@@ -86,11 +90,16 @@ def bot_config(tg: FakeTelegram, folder: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
+# The jobs of a bot under test look for work often, so tests wait on work, not on the clock
+# (feeds still fall due by their own poll interval).
+FAST_TICKS = Ticks(leader_renew=0.5, poll=0.2, delivery=0.2)
+
+
 @contextlib.asynccontextmanager
-async def running_bot(raw: dict[str, Any]) -> AsyncIterator[App]:
+async def running_bot(raw: dict[str, Any], ticks: Ticks = FAST_TICKS) -> AsyncIterator[App]:
     """The real Application, long-polling the fake server, for the duration of the block."""
     settings = config.parse(raw, {config.TOKEN_ENV: DEFAULT_TOKEN}, origin="test")
-    application = build_application(settings)
+    application = build_application(settings, ticks=ticks)
     async with running(application, settings):
         yield application
 
@@ -111,3 +120,28 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
         await asyncio.sleep(0.02)
+
+
+async def poll_now(store: Store, url: str) -> None:
+    """Make the feed due at once and wait until it has been polled (its next poll time moved
+    past now): counted work instead of waiting out the feed's poll interval."""
+    feed = await store.get_feed_by_url(url)
+    assert feed is not None
+    due = datetime.now(UTC) - timedelta(seconds=1)  # in the past, yet not "never polled"
+    await store.save_feed_state(feed.id, replace(feed.state, next_poll_at=due))
+    await eventually(
+        lambda: store.get_feed_by_url(url),
+        lambda f: f is not None and f.state.next_poll_at is not None and f.state.next_poll_at > due,
+        timeout=20,
+    )
+
+
+async def delivery_passes(application: App, count: int = 2) -> None:
+    """Wait until `count` more delivery passes have finished (one may have been under way)."""
+    workers = workers_of(application)
+    done = workers.passes["deliver"] + count
+
+    async def passes() -> int:
+        return workers.passes["deliver"]
+
+    await eventually(passes, lambda n: n >= done)

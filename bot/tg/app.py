@@ -46,10 +46,13 @@ POLL_TIMEOUT = 10
 _EXIT_KEY = "newsbot.runtime"
 
 
-def build_application(settings: Settings, *, llm_api_key: str | None = None) -> App:
+def build_application(
+    settings: Settings, *, llm_api_key: str | None = None, ticks: jobs.Ticks | None = None
+) -> App:
     """The configured `Application`; nothing touches the network until it is started.
 
-    `llm_api_key` is for the LLM summariser (the CLI reads it from the environment).
+    `llm_api_key` is for the LLM summariser (the CLI reads it from the environment); `ticks`
+    says how often the jobs run.
     """
     token = require_token(settings)
     preview = LinkPreviewOptions(is_disabled=not settings.telegram.link_preview)
@@ -81,7 +84,7 @@ def build_application(settings: Settings, *, llm_api_key: str | None = None) -> 
     command_table.register(application)
     commands.register(application)
     admin.register(application)
-    jobs.register(application)
+    jobs.register(application, ticks or jobs.Ticks())
     commands.register_fallbacks(application)
     application.add_error_handler(error_handler.on_error)
     return application

@@ -8,6 +8,7 @@ broadcasts) is added here.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class Workers:
     # Background broadcast tasks, and the names of periodic jobs running right now.
     tasks: set[Any] = field(default_factory=set)
     busy: set[str] = field(default_factory=set)
+    # Passes each periodic job has finished, by name (what tests and /health can count on).
+    passes: Counter[str] = field(default_factory=Counter)
 
     @property
     def pacer(self) -> Pacer:
