@@ -108,3 +108,64 @@ def test_real_german_paragraph_keeps_date_range_and_abbreviations(shared_data):
     sentences = split_sentences(paragraph)
     assert any("z.B. durch einrichtungsinterne" in s for s in sentences)
     assert all(s[0].isupper() for s in sentences)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # German ordinals: centuries, minutes, club names, dates in brackets
+            "Die Kirche stammt aus der Mitte des 16. Jahrhunderts. Sie wurde 1980 renoviert.",
+            ["Die Kirche stammt aus der Mitte des 16. Jahrhunderts.", "Sie wurde 1980 renoviert."],
+        ),
+        (
+            "In der 27. Minute fiel das Tor. Danach war Ruhe.",
+            ["In der 27. Minute fiel das Tor.", "Danach war Ruhe."],
+        ),
+        (
+            "Der 1. FC Kaiserslautern gewann. Die Fans jubelten.",
+            ["Der 1. FC Kaiserslautern gewann.", "Die Fans jubelten."],
+        ),
+        (
+            "Das Spiel (24. Mai) war ausverkauft. Danach kam der Regen.",
+            ["Das Spiel (24. Mai) war ausverkauft.", "Danach kam der Regen."],
+        ),
+        (  # German quotes close with “
+            "Er sagte: „Wir schaffen das.“ Dann ging er.",
+            ["Er sagte: „Wir schaffen das.“", "Dann ging er."],
+        ),
+        (  # French guillemets with inner spaces, initials, month abbreviations
+            "Il a dit : « Nous gagnerons. » Puis il est parti.",
+            ["Il a dit : « Nous gagnerons. »", "Puis il est parti."],
+        ),
+        (
+            "M. Macron a parlé le 3 janv. à Paris. Les députés ont voté.",
+            ["M. Macron a parlé le 3 janv. à Paris.", "Les députés ont voté."],
+        ),
+        (  # Russian and Ukrainian: «» quotes, initials, street and town abbreviations
+            "«Мы победим.» Потом он ушел.",
+            ["«Мы победим.»", "Потом он ушел."],
+        ),
+        (
+            "Президент В. Зеленський прибув до м. Києва. Там його зустріли.",
+            ["Президент В. Зеленський прибув до м. Києва.", "Там його зустріли."],
+        ),
+        (
+            "Це сталося на вул. Хрещатик. Поліція прибула.",
+            ["Це сталося на вул. Хрещатик.", "Поліція прибула."],
+        ),
+        (
+            "Дж. Байден выступил в Вашингтоне. Его слушали.",
+            ["Дж. Байден выступил в Вашингтоне.", "Его слушали."],
+        ),
+        (  # Spanish: titles, dotted country names, month abbreviations
+            "El Sr. García llegó a EE.UU. el martes. La reunión fue larga.",
+            ["El Sr. García llegó a EE.UU. el martes.", "La reunión fue larga."],
+        ),
+        (
+            "Se reunieron el 3 de ene. en Madrid. Hubo acuerdo.",
+            ["Se reunieron el 3 de ene. en Madrid.", "Hubo acuerdo."],
+        ),
+    ],
+)
+def test_boundaries_in_german_french_ukrainian_russian_and_spanish(text, expected):
+    assert split_sentences(text) == expected

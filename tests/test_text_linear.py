@@ -36,8 +36,8 @@ def _cost(function: Callable[[str], object], text: str, *, under: float = 0.0) -
 
 
 def _ordinary(size: int) -> str:
-    """Plain prose with a sentence boundary every few words: the splitter's busiest normal case."""
-    sentence = "Wait. What did the minister say? Nothing at all! "
+    """Prose of one-word sentences: as many boundaries as a hostile run of spaced marks has."""
+    sentence = "Wait. What? No! Go. "
     return (sentence * (size // len(sentence) + 1))[:size]
 
 

@@ -26,6 +26,11 @@ _ABBREVIATIONS = _wordset(
     minn nev okla penn tenn tex wash wis bzw usw evtl ggf vgl nr str abs bd hr fr jh mio mrd
     tsd т е д п г гг им ул см тыс млн млрд руб грн ст проф акад обл р с пр напр див др ін тис
     ud uds dña pág núm aprox
+    inkl ggü sog bspw zzgl tel abb kap hrsg geb gest
+    долл коп вул просп пл ген дж янв февр апр авг сент окт нояб дек січ лют бер квіт трав черв
+    лип серп вер жовт лист груд
+    janv févr avr juil déc env av
+    ene abr ago dic ej lic ing
     """
 )
 # Abbreviations that often end a sentence: a capitalised next word means a new sentence.
@@ -47,6 +52,13 @@ _STARTERS = _wordset(
 _WORDLIKE = _wordset(
     "no nos ill mass wash sun sat mon wed est ed op det mar ca al v sen rep gen col pres"
 )
+# Before "16." these words make it a German ordinal ("des 16. Jahrhunderts", "in der 27. Minute").
+_BEFORE_ORDINAL = _wordset(
+    """
+    der des dem den die das am im vom zum zur beim ab bis seit vor nach um ihr ihre ihrem ihres
+    ihren sein seine seinem seines seiner seinen jeden jede jedes jedem zu seinem unserem
+    """
+)
 # After "3." these words make it a German ordinal date ("am 3. Oktober", "12. bis 13. Mai").
 _AFTER_ORDINAL = _wordset(
     """
@@ -58,7 +70,9 @@ _AFTER_ORDINAL = _wordset(
 # Terminal punctuation, closing quotes, whitespace. The look-behind starts a match only at the
 # first mark of a run and the possessive quantifiers never give back, so a run of 40,000 dots
 # without a space costs one pass, not one pass per dot (which made splitting quadratic).
-_CANDIDATE = re.compile(r"(?<![.!?…])([.!?…]++)([\"'”’»)\]]*+)\s++")
+# Closing quotes include German „…“ and ‚…‘ and French « … » (a space before the guillemet).
+_CANDIDATE = re.compile(r"(?<![.!?…])([.!?…]++)((?:[\"'”’“‘»)\]]|\s[»›])*+)\s++")
+_ORDINAL_DIGITS = 3
 _LOWER_TEXT_CAPITALS = 0.005
 _CASE_SAMPLE = 5000
 
@@ -113,14 +127,25 @@ def _is_boundary(text: str, match: re.Match[str], *, lower_case: bool) -> bool:
         return not lower_case and first.isupper()
     if match.group(2):  # closing quote after the dot: 'he said "stop." Then'
         return True
-    word = text[text.rfind(" ", 0, match.start()) + 1 : match.start()].lstrip("\"'“‘«„([")
+    word_start = text.rfind(" ", 0, match.start()) + 1
+    word = text[word_start : match.start()].lstrip("\"'“‘«„([")
+    if _is_ordinal(text, word, word_start, next_word):
+        return False
     return not _holds_together(word, next_word, lower_case=lower_case)
+
+
+def _is_ordinal(text: str, word: str, word_start: int, next_word: str) -> bool:
+    """ "des 16. Jahrhunderts", "in der 27. Minute", "1. FC Köln" opening the text."""
+    if not (word.isdigit() and len(word) <= _ORDINAL_DIGITS and next_word[:1].isupper()):
+        return False
+    previous = text[text.rfind(" ", 0, max(word_start - 1, 0)) + 1 : word_start].strip()
+    return not previous or previous.lower() in _BEFORE_ORDINAL
 
 
 def _holds_together(word: str, next_word: str, *, lower_case: bool) -> bool:
     """True when `word.` is an abbreviation, an initial or an ordinal, not a sentence end."""
     lowered = word.lower()
-    next_lower = next_word.lower().rstrip(".,;:")
+    next_lower = next_word.lower().rstrip('.,;:)»“"')
     if lowered.isdigit():
         return len(lowered) <= 2 and next_lower in _AFTER_ORDINAL
     is_abbreviation = (
