@@ -129,9 +129,10 @@ def _is_boundary(text: str, match: re.Match[str], *, lower_case: bool) -> bool:
         return True
     word_start = text.rfind(" ", 0, match.start()) + 1
     word = text[word_start : match.start()].lstrip("\"'“‘«„([")
-    if _is_ordinal(text, word, word_start, next_word):
-        return False
-    return not _holds_together(word, next_word, lower_case=lower_case)
+    return not (
+        _is_ordinal(text, word, word_start, next_word)
+        or _holds_together(word, next_word, lower_case=lower_case)
+    )
 
 
 def _is_ordinal(text: str, word: str, word_start: int, next_word: str) -> bool:
