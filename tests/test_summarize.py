@@ -1,10 +1,7 @@
 """The extractive summariser on real articles and on hostile input."""
 
-import ast
 import json
-import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -225,32 +222,6 @@ def _summary_or_error(text):
         return summarize_text(text)
     except InputError as error:
         return error
-
-
-_SUMMARISER_MODULES = (
-    "sentences",
-    "boilerplate",
-    "clean",
-    "outlets",
-    "attribution",
-    "rank",
-    "summarize",
-)
-
-
-@pytest.mark.parametrize("module", _SUMMARISER_MODULES)
-def test_summariser_modules_import_only_stdlib_and_the_pure_core(module):
-    """Nothing to download, nothing to connect to: the summariser runs anywhere, offline."""
-    path = Path(__file__).resolve().parent.parent / "bot" / "text" / f"{module}.py"
-    allowed = {f"bot.text.{name}" for name in _SUMMARISER_MODULES} | {"bot.model", "bot.errors"}
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        for name in names:
-            assert name in allowed or name.split(".")[0] in sys.stdlib_module_names, name
 
 
 def test_key_points_never_start_or_end_inside_a_quotation():
