@@ -44,10 +44,13 @@ class KillingTelegram(FakeTelegram):
         self.killed = False
         self.unrecorded_at_kill: set[int] | None = None
 
-    def _recorded(self) -> set[int]:
+    def _recorded_chats(self) -> set[int]:
         with sqlite3.connect(self.database) as db:
             rows = db.execute("SELECT chat_id FROM broadcast_deliveries WHERE state = 'sent'")
             return {int(chat_id) for (chat_id,) in rows}
+
+    def _recorded(self) -> int:
+        return len(self._recorded_chats())
 
     def _accepted(self) -> set[int]:
         """Chats Telegram accepted the broadcast for (the admin's preview is not one)."""
@@ -70,12 +73,12 @@ class KillingTelegram(FakeTelegram):
     async def _kill_once_recorded(self, victim: subprocess.Popen[bytes]) -> None:
         """Kill the bot once it recorded every accepted broadcast message (at most 30 s on)."""
         for _ in range(3000):
-            if self._accepted() <= self._recorded():
+            if self._accepted() <= self._recorded_chats():
                 break
             await asyncio.sleep(0.01)
         victim.kill()
         victim.wait()
-        self.unrecorded_at_kill = self._accepted() - self._recorded()
+        self.unrecorded_at_kill = self._accepted() - self._recorded_chats()
         self.killed = True
 
 
