@@ -168,6 +168,15 @@ class Broadcast:
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastDraft:
+    """A previewed broadcast: only its author may send or drop it, from any instance."""
+
+    key: str
+    author_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoreStats:
     """Figures for `/stats`; "today" means since 00:00 UTC."""
 

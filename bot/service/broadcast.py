@@ -149,6 +149,15 @@ class Broadcaster:
         log.info("broadcast %d created with %d targets", broadcast.id, broadcast.remaining)
         return broadcast
 
+    async def confirm(
+        self, draft_key: str, author_id: int, *, include_groups: bool = False
+    ) -> Broadcast | None:
+        """Start the author's stored draft (None if it is gone or someone else's)."""
+        broadcast = await self._store.confirm_broadcast_draft(draft_key, author_id, include_groups)
+        if broadcast is not None:
+            log.info("broadcast %d confirmed with %d targets", broadcast.id, broadcast.remaining)
+        return broadcast
+
     async def cancel(self, broadcast_id: int) -> bool:
         """Stop claiming new targets; in-flight messages finish. False if it was not running."""
         broadcast = await self._store.get_broadcast(broadcast_id)

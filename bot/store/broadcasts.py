@@ -40,23 +40,30 @@ class BroadcastsMixin(SQLBase):
         self, text: str, author_id: int, include_groups: bool = False
     ) -> Broadcast:
         async with self._begin() as connection:
-            broadcast_id = (
-                await connection.execute(
-                    broadcasts.insert()
-                    .values(
-                        text=text,
-                        author_id=author_id,
-                        include_groups=include_groups,
-                        status="running",
-                        created_at=self._now(None),
-                    )
-                    .returning(broadcasts.c.id)
-                )
-            ).scalar_one()
-            await self._materialise(connection, broadcast_id, include_groups)
+            broadcast_id = await self._insert_broadcast(connection, text, author_id, include_groups)
         created = await self.get_broadcast(broadcast_id)
         assert created is not None
         return created
+
+    async def _insert_broadcast(
+        self, connection: Any, text: str, author_id: int, include_groups: bool
+    ) -> int:
+        """A running broadcast and its targets, inside the caller's transaction; its id."""
+        broadcast_id: int = (
+            await connection.execute(
+                broadcasts.insert()
+                .values(
+                    text=text,
+                    author_id=author_id,
+                    include_groups=include_groups,
+                    status="running",
+                    created_at=self._now(None),
+                )
+                .returning(broadcasts.c.id)
+            )
+        ).scalar_one()
+        await self._materialise(connection, broadcast_id, include_groups)
+        return broadcast_id
 
     async def materialise_broadcast(self, broadcast_id: int) -> int:
         async with self._begin() as connection:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from bot.model import (
     Broadcast,
+    BroadcastDraft,
     BroadcastOutcome,
     BroadcastStatus,
     ChannelRoute,
@@ -329,6 +330,27 @@ class Store(Protocol):
     async def unfinished_broadcasts(self) -> list[Broadcast]:
         """Running broadcasts, to resume after a restart."""
 
+    # --- broadcast drafts ---------------------------------------------------------------------
+
+    async def save_broadcast_draft(
+        self, author_id: int, text: str, now: datetime | None = None
+    ) -> BroadcastDraft:
+        """Keep a previewed broadcast under a new random key, for its author's button press."""
+
+    async def get_broadcast_draft(self, key: str) -> BroadcastDraft | None:
+        """The draft, or None once it was confirmed, dropped or pruned."""
+
+    async def confirm_broadcast_draft(
+        self, key: str, author_id: int, include_groups: bool = False
+    ) -> Broadcast | None:
+        """Turn the author's draft into a running broadcast, in one transaction.
+
+        None if there is no such draft of this author (any more): a second press creates nothing.
+        """
+
+    async def drop_broadcast_draft(self, key: str, author_id: int) -> bool:
+        """Delete the author's draft; False if there was none."""
+
     # --- housekeeping ------------------------------------------------------------------------
 
     async def acquire_leadership(
@@ -340,7 +362,7 @@ class Store(Protocol):
         """Give the lease up (clean shutdown) so another instance takes over at once."""
 
     async def prune(self, older_than: datetime, batch_size: int = 1000) -> int:
-        """Delete ledger rows and items older than the cut-off, in batches; returns rows deleted."""
+        """Delete ledger rows, items and drafts older than the cut-off; returns rows deleted."""
 
     async def stats(self, now: datetime | None = None) -> StoreStats:
         """Counts for `/stats`."""

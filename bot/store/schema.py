@@ -198,6 +198,16 @@ broadcast_deliveries = Table(
     PrimaryKeyConstraint("broadcast_id", "chat_id"),
 )
 
+# A previewed broadcast waiting for its author's confirmation: any instance may get the press.
+broadcast_drafts = Table(
+    "broadcast_drafts",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("author_id", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    _created(),
+)
+
 leader_leases = Table(
     "leader_leases",
     metadata,

@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.errors import StoreError
 from bot.model import StoreStats
 from bot.store import migrate
-from bot.store.broadcasts import BroadcastsMixin
 from bot.store.chats import ChatsMixin
+from bot.store.drafts import DraftsMixin
 from bot.store.feeds import FeedsMixin
 from bot.store.ledger import LedgerMixin
 from bot.store.schema import (
@@ -25,7 +25,7 @@ from bot.store.schema import (
 )
 
 
-class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
+class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, DraftsMixin):
     """One database, SQLite (one instance) or PostgreSQL (many instances)."""
 
     @classmethod
@@ -77,7 +77,7 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, BroadcastsMixin):
             await connection.execute(statement)
 
     async def prune(self, older_than: datetime, batch_size: int = 1000) -> int:
-        removed = 0
+        removed = await self._prune_drafts(older_than)
         for table, column in ((deliveries, deliveries.c.created_at), (items, items.c.first_seen)):
             while True:
                 batch = select(table.c.id).where(column < older_than).limit(batch_size)

@@ -9,7 +9,7 @@ removed from it (and mark a private chat that blocked the bot inactive).
 from __future__ import annotations
 
 import logging
-import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,12 +21,14 @@ from telegram.ext import (
     ChatMemberHandler,
 )
 
-from bot.errors import DeliveryError, InputError, NotAllowedError, UsageError
+from bot.errors import InputError, NotAllowedError, UsageError
 from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, RouteOptions
 from bot.service.broadcast import BroadcastProgress, format_progress
 from bot.text.render import escape_html
+from bot.tg import texts
 from bot.tg.bot_data import Services, services, services_of
 from bot.tg.common import Context, message_of, reply
+from bot.tg.status import StatusMessage
 from bot.tg.workers import workers_of
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 # Handler group for membership updates, apart from the subscriber modules' handlers.
 MEMBER_GROUP = 5
-DRAFTS_KEY = "newsbot.broadcast_drafts"
 REFUSAL = "this command is only for the bot's operators."
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
@@ -63,14 +64,14 @@ def _broadcast_html(update: Update) -> str:
 
 
 async def broadcast(update: Update, context: Context) -> None:
-    """Preview a broadcast and ask for confirmation."""
+    """Preview a broadcast and ask for confirmation (the draft waits in the store)."""
     found = _require_admin(update, context)
     text = _broadcast_html(update)
+    user = update.effective_user
+    assert user is not None  # _require_admin checked it
     private = len(await found.store.active_chat_ids())
     everyone = len(await found.store.active_chat_ids(include_groups=True))
-    key = secrets.token_hex(4)
-    drafts: dict[str, str] = context.bot_data.setdefault(DRAFTS_KEY, {})
-    drafts[key] = text
+    key = (await found.store.save_broadcast_draft(user.id, text)).key
     await reply(update, text)
     buttons = [
         [InlineKeyboardButton(f"Send to {private} private chats", callback_data=f"bc:p:{key}")]
@@ -87,48 +88,61 @@ async def broadcast(update: Update, context: Context) -> None:
     await reply(update, "☝️ This is the preview. Send it?", InlineKeyboardMarkup(buttons))
 
 
+async def _cosmetic(what: str, call: Awaitable[object]) -> None:
+    """Answer or edit for the admin's eyes only: a failure is logged and never stops the work."""
+    try:
+        await call
+    except Exception as exc:  # noqa: BLE001 - deleted, too old, 429, timeout, an odd answer
+        log.info("broadcast: %s failed: %s", what, exc)
+
+
 async def broadcast_button(update: Update, context: Context) -> None:
-    """Start (or drop) a previewed broadcast."""
+    """Start (or drop) a previewed broadcast; only the draft's author may, on any instance."""
     query = update.callback_query
     if query is None or query.data is None:
         return
-    _require_admin(update, context)
+    found = _require_admin(update, context)
     _, choice, key = query.data.split(":", 2)
-    text = context.bot_data.get(DRAFTS_KEY, {}).pop(key, None)
-    await query.answer()
-    if text is None:
-        await query.edit_message_text("This preview has expired; send /broadcast again.")
+    author = query.from_user.id
+    draft = await found.store.get_broadcast_draft(key)
+    if draft is not None and draft.author_id != author:
+        await _cosmetic("answer", query.answer(texts.NOT_YOUR_DRAFT, show_alert=True))
         return
+    await _cosmetic("answer", query.answer())
     if choice == "x":
-        await query.edit_message_text("Broadcast dropped.")
-        return
-    status = query.message
-    if status is None:
+        dropped = draft is not None and await found.store.drop_broadcast_draft(key, author)
+        outcome = "Broadcast dropped." if dropped else texts.DRAFT_EXPIRED
+        await _cosmetic("edit", query.edit_message_text(outcome))
         return
     workers = workers_of(context.application)
-    created = await workers.broadcaster.create(
-        text, query.from_user.id, include_groups=choice == "g"
-    )
-    await query.edit_message_text(f"Broadcast #{created.id} starting: {created.remaining} chats.")
-    start_broadcast(context.application, created.id, status.chat.id, status.message_id)
+    created = await workers.broadcaster.confirm(key, author, include_groups=choice == "g")
+    if created is None:
+        await _cosmetic("edit", query.edit_message_text(texts.DRAFT_EXPIRED))
+        return
+    status = query.message
+    chat_id = status.chat.id if status is not None else author
+    message_id = status.message_id if status is not None else None
+    # The broadcast starts first: the status edit below is cosmetic and may fail.
+    shown = start_broadcast(context.application, created.id, chat_id, message_id)
+    await shown.show(f"Broadcast #{created.id} starting: {created.remaining} chats.")
 
 
-def start_broadcast(application: App, broadcast_id: int, chat_id: int, message_id: int) -> None:
-    """Run a broadcast in the background, editing one status message with its progress."""
-    found = services_of(application)
+def start_broadcast(
+    application: App, broadcast_id: int, chat_id: int, message_id: int | None
+) -> StatusMessage:
+    """Run a broadcast in the background, showing its progress in one status message."""
+    status = StatusMessage(services_of(application).messenger, chat_id, message_id or None)
     workers = workers_of(application)
 
     async def show(progress: BroadcastProgress) -> None:
-        try:
-            await found.messenger.edit(chat_id, message_id, format_progress(progress))
-        except DeliveryError as exc:
-            log.info("broadcast %d: status message not updated: %s", broadcast_id, exc)
+        await status.show(format_progress(progress))
 
     task = application.create_task(
         workers.broadcaster.run(broadcast_id, show), name=f"broadcast-{broadcast_id}"
     )
     workers.tasks.add(task)
     task.add_done_callback(workers.tasks.discard)
+    return status
 
 
 async def broadcast_cancel(update: Update, context: Context) -> None:

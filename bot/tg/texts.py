@@ -23,6 +23,8 @@ WELCOME = (
 PRIVATE_HINT = "Send me a news link and I'll summarise it, or see /help."
 GENERIC_FAILURE = N_("😕 Sorry, something went wrong on my side. Please try again in a moment.")
 NOTHING_FOLLOWED = "This chat follows nothing yet. Browse /sources or /subscribe to a site."
+NOT_YOUR_DRAFT = N_("Only the admin who wrote this broadcast can send or drop it.")
+DRAFT_EXPIRED = N_("This preview has expired; send /broadcast again.")
 STOPPED = "👋 Done: I unsubscribed this chat from everything and forgot its settings."
 
 # Handlers escape user-supplied values with the renderer's one escape function.
