@@ -62,27 +62,28 @@ async def test_a_preview_made_on_one_instance_is_sent_by_a_press_on_another(
     tmp_path: Path, store_url: str
 ) -> None:
     """Behind a balancer the press reaches the other instance; only the author may send."""
-    async with FakeTelegram() as one, FakeTelegram() as two:
-        async with (
-            running_bot(_config(one, tmp_path / "a", store_url)) as first,
-            running_bot(_config(two, tmp_path / "b", store_url)),
-        ):
-            for chat_id in CHATS:
-                await store_of(first).upsert_chat(chat_id, "private")
-            message, (send, _drop) = await _preview(one, "across instances")
+    async with (
+        FakeTelegram() as one,
+        FakeTelegram() as two,
+        running_bot(_config(one, tmp_path / "a", store_url)) as first,
+        running_bot(_config(two, tmp_path / "b", store_url)),
+    ):
+        for chat_id in CHATS:
+            await store_of(first).upsert_chat(chat_id, "private")
+        message, (send, _drop) = await _preview(one, "across instances")
 
-            two.press_button(message, send, user_id=OTHER_ADMIN)
-            await two.wait_for(lambda c: c.method == "answerCallbackQuery")
-            assert await store_of(first).unfinished_broadcasts() == []
+        two.press_button(message, send, user_id=OTHER_ADMIN)
+        await two.wait_for(lambda c: c.method == "answerCallbackQuery")
+        assert await store_of(first).unfinished_broadcasts() == []
 
-            two.press_button(message, send, user_id=ADMIN)
-            await two.wait_for(lambda c: "Broadcast finished" in c.text, timeout=20)
-            two.press_button(message, send, user_id=ADMIN)  # a second press sends nothing
-            await two.wait_for(lambda c: "expired" in c.text)
+        two.press_button(message, send, user_id=ADMIN)
+        await two.wait_for(lambda c: "Broadcast finished" in c.text, timeout=20)
+        two.press_button(message, send, user_id=ADMIN)  # a second press sends nothing
+        await two.wait_for(lambda c: "expired" in c.text)
 
     refusal = next(c for c in two.calls if c.method == "answerCallbackQuery")
     assert "Only the admin who wrote" in str(refusal.params.get("text"))
-    assert sends_per_chat(two, "across instances") == {c: 1 for c in CHATS} | {ADMIN: 1}
+    assert sends_per_chat(two, "across instances") == dict.fromkeys(CHATS, 1) | {ADMIN: 1}
     assert sends_per_chat(one, "across instances") == {ADMIN: 1}  # the preview only
 
 
@@ -98,22 +99,24 @@ async def test_a_preview_made_on_one_instance_is_sent_by_a_press_on_another(
 async def test_a_failed_status_edit_never_keeps_a_confirmed_broadcast_from_running(
     tmp_path: Path, code: int, description: str
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with running_bot(bot_config(tg, tmp_path, telegram=UNLIMITED)) as app:
-            for chat_id in CHATS:
-                await store_of(app).upsert_chat(chat_id, "private")
-            message, (send, _drop) = await _preview(tg, "edits may fail")
-            parameters = {"retry_after": 1} if code == 429 else None
-            tg.fail(code, description, method="editMessageText", parameters=parameters)
-            tg.fail(code, description, method="answerCallbackQuery", parameters=parameters)
-            tg.press_button(message, send, user_id=ADMIN)
+    async with (
+        FakeTelegram() as tg,
+        running_bot(bot_config(tg, tmp_path, telegram=UNLIMITED)) as app,
+    ):
+        for chat_id in CHATS:
+            await store_of(app).upsert_chat(chat_id, "private")
+        message, (send, _drop) = await _preview(tg, "edits may fail")
+        parameters = {"retry_after": 1} if code == 429 else None
+        tg.fail(code, description, method="editMessageText", parameters=parameters)
+        tg.fail(code, description, method="answerCallbackQuery", parameters=parameters)
+        tg.press_button(message, send, user_id=ADMIN)
 
-            await eventually(
-                lambda: store_of(app).get_broadcast(1),
-                lambda b: b is not None and b.status == "done",
-                timeout=20,
-            )
-            if code == 400:  # the preview cannot be edited: a fresh status message says how it went
-                await tg.wait_for(lambda c: c.method == "sendMessage" and "finished" in c.text)
+        await eventually(
+            lambda: store_of(app).get_broadcast(1),
+            lambda b: b is not None and b.status == "done",
+            timeout=20,
+        )
+        if code == 400:  # the preview cannot be edited: a fresh status message says how it went
+            await tg.wait_for(lambda c: c.method == "sendMessage" and "finished" in c.text)
 
-    assert sends_per_chat(tg, "edits may fail") == {c: 1 for c in CHATS} | {ADMIN: 2}
+    assert sends_per_chat(tg, "edits may fail") == dict.fromkeys(CHATS, 1) | {ADMIN: 2}

@@ -13,13 +13,21 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram, TelegramError
-from tests.tg_harness import ADMIN, add_private_chats, sends_per_chat, sqlite_store
+from tests.tg_harness import (
+    ADMIN,
+    add_private_chats,
+    bot_config,
+    running_bot,
+    sends_per_chat,
+    sqlite_store,
+)
 
 CHATS = list(range(5001, 5301))
 KILL_AT = 100
@@ -150,3 +158,21 @@ async def test_a_broadcast_killed_mid_way_completes_after_restart_with_no_duplic
     assert set(per_chat) - {ADMIN} == set(CHATS)
     assert all(per_chat[c] == 1 for c in CHATS), {c: n for c, n in per_chat.items() if n > 1}
     assert any("Resuming broadcast #1" in c.text for c in tg.sent(ADMIN))
+
+
+async def test_a_late_start_still_releases_a_dead_runs_claims_and_resumes(tmp_path: Path) -> None:
+    """A loaded machine starts the job queue late: start-up recovery must still run.
+
+    APScheduler skips a job more than its grace time (1 s by default) late; the start-up job
+    was skipped then, the dead run's claims were never released, and the broadcast stalled.
+    """
+    async with sqlite_store(tmp_path, "bot.db") as store:
+        await add_private_chats(store, CHATS[:5])
+        created = await store.create_broadcast("late start", ADMIN)
+        assert len(await store.claim_broadcast_batch(created.id, 10, 300.0)) == 5
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, telegram={"global_rate": 1000, "per_chat_interval": 0})
+        asyncio.get_running_loop().call_soon(time.sleep, 2.0)  # the loop is busy as it starts
+        async with asyncio.timeout(60), running_bot(raw):
+            await tg.wait_for(lambda c: "Broadcast finished" in c.text, timeout=30)
+    assert sends_per_chat(tg, "late start") == dict.fromkeys(CHATS[:5], 1)

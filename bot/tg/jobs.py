@@ -187,7 +187,9 @@ def register(application: App, ticks: Ticks) -> None:
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    queue.run_once(startup_job, when=0, name="startup")
+    # However late a busy machine starts the queue: APScheduler skips a job over 1 s late by
+    # default, and without start-up recovery a dead run's claims would stall until they lapse.
+    queue.run_once(startup_job, when=0, name="startup", job_kwargs={"misfire_grace_time": None})
     renew = ticks.leader_renew
     queue.run_repeating(leadership_job, renew, first=renew, name="leadership")
     queue.run_repeating(poll_job, ticks.poll, first=min(1.0, ticks.poll), name="poll")
