@@ -17,6 +17,7 @@ from bot.model.pipeline import (
 )
 from bot.model.records import (
     Broadcast,
+    BroadcastDraft,
     BroadcastOutcome,
     BroadcastStatus,
     ChannelRoute,
@@ -42,6 +43,7 @@ __all__ = [
     "MIN_POINTS",
     "Article",
     "Broadcast",
+    "BroadcastDraft",
     "BroadcastOutcome",
     "BroadcastStatus",
     "ChannelRoute",
