@@ -20,7 +20,7 @@ from bot.service.poll import ALERT_AFTER_FAILURES, FeedSource, Poller, passes_fi
 from bot.store import Store
 from bot.text.summarize import ExtractiveSummarizer
 from tests.fakes.telegram_api import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_harness import messenger_for, sends_per_chat, sqlite_store
 
 CHANNEL = -1001234567890

@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from bot.service.poll import ALERT_AFTER_FAILURES
 from tests.fakes.telegram_api import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_harness import (
     ADMIN,
     bot_config,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -416,11 +417,14 @@ async def test_a_timeout_is_retried_and_then_succeeds(raw: RawServer) -> None:
     assert len(sleeps.delays) == 1
 
 
-async def test_a_refused_connection_is_not_retried(raw: RawServer) -> None:
-    port = raw.port
-    raw.stop()
-    sleeps = Sleeps()
-    async with Fetcher(local(retries=3), sleep=sleeps) as fetcher:
-        with pytest.raises(FetchError, match="connection failed"):
-            await fetcher.fetch_feed(f"http://127.0.0.1:{port}/feed")
+async def test_a_refused_connection_is_not_retried() -> None:
+    # Bound but never listening: connecting is refused, and no other test's server can be
+    # given this port meanwhile (a stopped server's port could be, and would answer).
+    with socket.socket() as refusing:
+        refusing.bind(("127.0.0.1", 0))
+        port = refusing.getsockname()[1]
+        sleeps = Sleeps()
+        async with Fetcher(local(retries=3), sleep=sleeps) as fetcher:
+            with pytest.raises(FetchError, match="connection failed"):
+                await fetcher.fetch_feed(f"http://127.0.0.1:{port}/feed")
     assert sleeps.delays == []

@@ -280,7 +280,9 @@ async def test_a_different_model_is_a_different_cache_entry(fake: FakeOpenAI) ->
 
 async def test_concurrent_requests_are_limited(fake: FakeOpenAI) -> None:
     fake.default = json_reply(GOOD_ANSWER, delay=0.05)
-    summarizer = make(fake, max_concurrency=2)
+    # Counted, not timed: a generous timeout, so waiting for a slot on a loaded machine is
+    # never mistaken for a busy model (4 of 6 requests wait for one).
+    summarizer = make(fake, max_concurrency=2, timeout=30)
     summaries = await asyncio.gather(
         *(summarizer.summarize(article(n), max_points=4) for n in range(6))
     )

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher
 from bot.service.opml import FeedImported, import_opml
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_harness import sqlite_store
 
 CHAT = 4242

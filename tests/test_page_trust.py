@@ -15,7 +15,7 @@ from bot.config import FetchSettings
 from bot.feeds.fetch import Fetcher
 from bot.model import Entry
 from bot.service.articles import article_of, page_trusted
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 
 
 @pytest.mark.parametrize(

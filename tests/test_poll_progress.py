@@ -17,7 +17,7 @@ from bot.service.deliver import Deliverer
 from bot.service.pacing import Limits, Pacer
 from bot.service.poll import FeedOutcome, Poller
 from bot.text.summarize import ExtractiveSummarizer
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_harness import sqlite_store
 
 CHAT = 301

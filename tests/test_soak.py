@@ -27,7 +27,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram, TelegramError
-from tests.feed_server import BODY
+from tests.feedserver import BODY
 from tests.tg_harness import ADMIN, add_private_chats, sqlite_store
 
 FEEDS = 10

@@ -57,7 +57,14 @@ def _start(url: str, receiver: Receiver, *extra: str) -> subprocess.Popen[str]:
     )
 
 
+def crash_seed() -> int:
+    """A fresh seed each run, or the one in $NEWSBOT_TEST_SEED to replay a failure."""
+    return int(os.environ.get("NEWSBOT_TEST_SEED") or random.randrange(1 << 30))
+
+
 def _crash_and_finish(url: str, chat_count: int, kills: int, seed: int) -> None:
+    # Printed first, so a failure's captured output says how to replay it.
+    print(f"crash test seed {seed} (replay with NEWSBOT_TEST_SEED={seed})")
     feed_id, item_id = asyncio.run(_seed(url, chat_count))
     rng = random.Random(seed)
     # Kill points spread over the run, each after at least one more message got through.
@@ -92,12 +99,12 @@ def _crash_and_finish(url: str, chat_count: int, kills: int, seed: int) -> None:
 def test_delivery_survives_repeated_sigkill_without_double_delivery(store_url: str) -> None:
     """2,000 chats, killed 5 times at random moments: each chat has the item once in the
     ledger, and the receiver saw at most one repeat per kill."""
-    _crash_and_finish(store_url, chat_count=2000, kills=5, seed=random.randrange(1 << 30))
+    _crash_and_finish(store_url, chat_count=2000, kills=5, seed=crash_seed())
 
 
 @pytest.mark.slow
 def test_delivery_survives_many_sigkills_on_a_larger_fan_out(store_url: str) -> None:
-    _crash_and_finish(store_url, chat_count=10_000, kills=20, seed=random.randrange(1 << 30))
+    _crash_and_finish(store_url, chat_count=10_000, kills=20, seed=crash_seed())
 
 
 async def _enqueue(url: str, feed_id: int, item_id: int) -> int:

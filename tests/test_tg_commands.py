@@ -8,7 +8,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_app import USER, answers, ask, city_news, subscriber_bot
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_app import USER, ask, subscriber_bot
 from tests.tg_harness import delivery_passes, eventually, poll_now, store_of
 

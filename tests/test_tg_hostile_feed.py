@@ -12,7 +12,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.fakes.telegram_api import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_app import ask
 from tests.tg_harness import bot_config, eventually, running_bot, store_of
 

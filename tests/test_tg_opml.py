@@ -12,7 +12,7 @@ from bot.errors import OPMLError
 from bot.model import Subscription
 from bot.service.opml import MAX_OPML_BYTES, export_opml, parse_opml
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_app import USER, answer_to, ask, subscriber_bot
 from tests.tg_harness import store_of
 

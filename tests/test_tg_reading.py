@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.fakes import FakeTelegram
 from tests.fakes.openai_api import FakeOpenAI, json_reply
-from tests.feed_server import Story
+from tests.feedserver import Story
 from tests.llm_fixtures import BRIDGE_TEXT, BRIDGE_TITLE, GOOD_ANSWER
 from tests.tg_app import USER, answers, ask, city_news, subscriber_bot
 from tests.tg_harness import eventually, store_of

@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from bot.tg.texts import split_lines
 from tests.fakes import FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_app import USER, ask, subscriber_bot
 from tests.tg_harness import store_of
 

@@ -1,5 +1,5 @@
 """Conversation helpers for the subscriber end-to-end tests (the bot itself comes from
-`tests.tg_harness`, feeds and pages from `tests.feed_server`)."""
+`tests.tg_harness`, feeds and pages from `tests.feedserver`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from bot.tg.app import App
 from tests.fakes import Call, FakeTelegram
-from tests.feed_server import FakeSite, Story
+from tests.feedserver import FakeSite, Story
 from tests.tg_harness import bot_config, running_bot
 
 USER = 1001
