@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.config import ChannelSettings, Settings
+from bot.config import ChannelSettings
 from bot.model import RouteOptions
-from bot.store.protocol import Store
+from bot.service.ports import Catalogue, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class RoutedSource:
     url: str
 
 
-def routed_sources(settings: Settings, entry: ChannelSettings) -> list[RoutedSource]:
+def routed_sources(settings: Catalogue, entry: ChannelSettings) -> list[RoutedSource]:
     """The catalogue sources a `channels:` entry names (unknown ids are left out)."""
     found = (settings.source(source_id) for source_id in entry.sources)
     return [RoutedSource(s.id, s.name, s.url) for s in found if s is not None]
