@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.model import Summary
 from bot.text.render import (
     MAX_MESSAGE_UTF16,
+    Labels,
     hashtag,
     render_digest,
     render_html,
@@ -185,3 +186,31 @@ def test_any_summary_renders_valid_html_within_limit(
     )
     assert utf16_len(post) <= MAX_MESSAGE_UTF16
     assert set(parse(post).tags) <= TELEGRAM_TAGS
+
+
+def test_every_label_a_post_adds_can_be_passed_in():
+    """Translations pass their own words; nothing English is left in the post."""
+    labels = Labels(
+        source="Джерело",
+        via="через",
+        also="Також",
+        read_article="читати статтю",
+        untitled="Без назви",
+        from_excerpt="Підсумок уривка зі стрічки.",
+    )
+    summary = Summary(
+        headline="",
+        key_points=("Перший пункт.",),
+        source="",
+        original_source="Politico",
+        publisher="Ukrainska Pravda",
+        url="https://www.pravda.com.ua/eng/news/1/",
+        from_feed_excerpt=True,
+    )
+    post = render_html(summary, also=["Reuters"], labels=labels)
+    for word in ("Джерело: Politico (через", "Також: Reuters", "Без назви", "Підсумок уривка"):
+        assert word in post
+    assert not any(english in post for english in ("Source", "via", "Also", "Untitled", "Summar"))
+    text = render_text(summary, labels=labels)
+    assert "Джерело: Politico (через Ukrainska Pravda)" in text
+    assert "Без назви" in text

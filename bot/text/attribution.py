@@ -164,11 +164,11 @@ def host_of(url: str | None) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
-def describe(attribution: Attribution, url: str | None = None) -> str:
-    """The human-readable source line."""
+def describe(attribution: Attribution, url: str | None = None, *, via: str = "via") -> str:
+    """The human-readable source line ("Politico (via Ukrainska Pravda)"; `via` translated)."""
     original, publisher = attribution.original_source, attribution.publisher
     if original and publisher and not same_outlet(original, publisher):
-        return f"{original} (via {publisher})"
+        return f"{original} ({via} {publisher})"
     return original or publisher or host_of(url) or ""
 
 

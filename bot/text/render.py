@@ -11,15 +11,32 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.model import Summary
 from bot.text.attribution import Attribution, describe, host_of
+from bot.text.outlets import same_outlet
 
 MAX_MESSAGE_UTF16 = 4096
 BULLET = "•"
 ELLIPSIS = "…"
 _HASHTAG_UNSAFE = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """Every word a post adds around the article's own text, in one place to translate."""
+
+    source: str = "Source"
+    via: str = "via"
+    also: str = "Also"
+    read_article: str = "read the article"
+    untitled: str = "Untitled"
+    from_excerpt: str = "Summarised from the feed excerpt; the full article was unavailable."
+
+
+ENGLISH = Labels()
 
 
 def utf16_len(text: str) -> int:
@@ -68,28 +85,32 @@ def hashtag(label: str) -> str | None:
     return "#" + "".join(w[:1].upper() + w[1:] for w in words)
 
 
-def source_line_html(summary: Summary) -> str:
+def source_line_html(summary: Summary, labels: Labels = ENGLISH) -> str:
     """Attribution: links the article, names publisher and original source when they differ."""
     href = _safe_href(summary.url)
     publisher = summary.publisher or host_of(summary.url)
     original = summary.original_source
-    if original and publisher and original.casefold() != publisher.casefold():
+    label = escape_html(labels.source)
+    if original and publisher and not same_outlet(original, publisher):
         shown = escape_html(publisher)
         linked = f'<a href="{href}">{shown}</a>' if href else shown
-        return f"Source: {escape_html(original)} (via {linked})"
+        return f"{label}: {escape_html(original)} ({escape_html(labels.via)} {linked})"
     name = original or publisher or summary.source
     if href:
-        return f'Source: <a href="{href}">{escape_html(name or "read the article")}</a>'
-    return f"Source: {escape_html(name)}" if name else ""
+        shown = escape_html(name or labels.read_article)
+        return f'{label}: <a href="{href}">{shown}</a>'
+    return f"{label}: {escape_html(name)}" if name else ""
 
 
-def _footer_lines(summary: Summary, also: Iterable[str], tags: Iterable[str]) -> list[str]:
-    lines = [source_line_html(summary)]
+def _footer_lines(
+    summary: Summary, also: Iterable[str], tags: Iterable[str], labels: Labels
+) -> list[str]:
+    lines = [source_line_html(summary, labels)]
     also_names = [a for a in also if a]
     if also_names:
-        lines.append(f"Also: {escape_html(', '.join(also_names))}")
+        lines.append(f"{escape_html(labels.also)}: {escape_html(', '.join(also_names))}")
     if summary.from_feed_excerpt:
-        lines.append("<i>Summarised from the feed excerpt; the full article was unavailable.</i>")
+        lines.append(f"<i>{escape_html(labels.from_excerpt)}</i>")
     rendered_tags = [t for t in (hashtag(tag) for tag in tags) if t]
     if rendered_tags:
         lines.append(" ".join(rendered_tags))
@@ -103,6 +124,7 @@ def render_html(
     also: Sequence[str] = (),
     max_points: int | None = None,
     limit: int = MAX_MESSAGE_UTF16,
+    labels: Labels = ENGLISH,
 ) -> str:
     """A Telegram HTML post: bold headline, bullet points, source line, optional extras.
 
@@ -110,9 +132,9 @@ def render_html(
     remaining text is shortened on a word boundary.
     """
     points = list(summary.key_points[:max_points] if max_points else summary.key_points)
-    footer = "\n".join(_footer_lines(summary, also, hashtags))
+    footer = "\n".join(_footer_lines(summary, also, hashtags, labels))
     footer_len = utf16_len(footer) + 2 if footer else 0
-    headline = _shorten(summary.headline or "Untitled", max(limit // 4, 64))
+    headline = _shorten(summary.headline or labels.untitled, max(limit // 4, 64))
     head = f"<b>{escape_html(headline)}</b>"
     if footer_len + utf16_len(head) > limit:
         # Pathological attribution: keep only the headline, shortened to the limit.
@@ -138,30 +160,35 @@ def render_html(
     return "\n\n".join(parts)
 
 
-def render_text(summary: Summary) -> str:
+def render_text(summary: Summary, labels: Labels = ENGLISH) -> str:
     """Plain text for the terminal: no markup, the URL spelled out."""
-    lines = [summary.headline or "Untitled", ""]
+    lines = [summary.headline or labels.untitled, ""]
     lines.extend(f"{BULLET} {point}" for point in summary.key_points)
     lines.append("")
     publisher = summary.publisher or host_of(summary.url)
-    attribution = describe(Attribution(summary.original_source, publisher)) or summary.source
+    attribution = describe(Attribution(summary.original_source, publisher), via=labels.via)
+    attribution = attribution or summary.source
     if attribution:
-        lines.append(f"Source: {attribution}")
+        lines.append(f"{labels.source}: {attribution}")
     if summary.url:
         lines.append(summary.url)
     if summary.from_feed_excerpt:
-        lines.append("(summarised from the feed excerpt; the full article was unavailable)")
+        lines.append(f"({labels.from_excerpt})")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def render_digest(
-    summaries: Sequence[Summary], *, max_points: int | None = None, limit: int = MAX_MESSAGE_UTF16
+    summaries: Sequence[Summary],
+    *,
+    max_points: int | None = None,
+    limit: int = MAX_MESSAGE_UTF16,
+    labels: Labels = ENGLISH,
 ) -> list[str]:
     """Pack several posts into as few messages as the length limit allows, in order."""
     messages: list[str] = []
     current = ""
     for summary in summaries:
-        post = render_html(summary, max_points=max_points, limit=limit)
+        post = render_html(summary, max_points=max_points, limit=limit, labels=labels)
         candidate = f"{current}\n\n{BULLET * 3}\n\n{post}" if current else post
         if utf16_len(candidate) <= limit:
             current = candidate
