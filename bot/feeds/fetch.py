@@ -67,6 +67,8 @@ DEFAULT_RETRY_AFTER = 60.0
 _EMPTY_FEED = b'{"version": "https://jsonfeed.org/version/1.1", "items": []}'
 # Retry delay for attempt n is RETRY_BASE_DELAY * 2**n, times a factor in [0.5, 1.5).
 RETRY_BASE_DELAY = 0.5
+# Longer URLs are refused: no real article needs one, and they end up in replies and logs.
+MAX_URL_CHARS = 2048
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
@@ -224,6 +226,10 @@ class Fetcher:
         trusted: bool = False,
     ) -> Fetched:
         """GET `url` with every safety and politeness rule; raise a typed FetchError otherwise."""
+        if len(url) > MAX_URL_CHARS:
+            raise UnsafeURLError(
+                f"refused a URL of {len(url)} characters (at most {MAX_URL_CHARS})"
+            )
         try:
             start = httpx.URL(url)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:  # ValueError: idna's errors

@@ -33,6 +33,8 @@ from bot.text.boilerplate import is_advertisement
 
 # Publication dates later than now + this are clamped to now (clock skew or typos like 2202).
 FUTURE_TOLERANCE = timedelta(hours=1)
+# A feed's own title is shown in /list, /subscribe and /health replies: this much of it.
+MAX_TITLE_CHARS = 200
 _XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _SLASH_DATE = re.compile(
@@ -172,7 +174,9 @@ def parse_feed(
         feed = parse_json_feed(body, url=url, clamp=partial(clamp_future, now=now))
     else:
         feed = _parse_xml(body, url, content_type, now)
-    return replace(safe_fields(feed), entries=tuple(safe_fields(e) for e in feed.entries))
+    title = feed.title[:MAX_TITLE_CHARS] if feed.title else None
+    safe = replace(feed, title=title, entries=tuple(safe_fields(e) for e in feed.entries))
+    return safe_fields(safe)
 
 
 def _parse_xml(body: bytes, url: str | None, content_type: str | None, now: datetime) -> Feed:

@@ -13,6 +13,8 @@ from bot.errors import InputError
 from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
 
 SETTING_KEYS = ("points", "preview", "mode", "digest", "tz")
+# The longest IANA zone name is 32 characters; anything much longer is not one.
+MAX_TIMEZONE_CHARS = 64
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ON = {"on", "yes", "true", "1"}
 _OFF = {"off", "no", "false", "0"}
@@ -39,10 +41,14 @@ def _time(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
+    shown = value if len(value) <= MAX_TIMEZONE_CHARS else value[:MAX_TIMEZONE_CHARS] + "…"
+    refusal = InputError(f"“{shown}” is not a time zone name such as Europe/Berlin")
+    if len(value) > MAX_TIMEZONE_CHARS:
+        raise refusal
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"“{value}” is not a time zone name such as Europe/Berlin") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
+        raise refusal from None
     return value
 
 

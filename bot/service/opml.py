@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Literal
 
-from bot.errors import FetchError, InputError, OPMLError
+from bot.errors import FetchError, InputError, NewsbotError, OPMLError
 from bot.model import Subscription
 from bot.service.ports import Catalogue, Store, Web
 from bot.service.subscriptions import FeedChoice, display_name, follow, resolve
@@ -47,6 +47,9 @@ class ImportReport:
     # (url, reason) for feeds that could not be added.
     failed: tuple[tuple[str, str], ...] = ()
     over_limit: int = 0
+    # The same failures with their errors, for a reply that explains them to a user as
+    # /subscribe does (without revealing which internal host names resolve).
+    failures: tuple[FeedImported, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class FeedImported:
     url: str
     outcome: Literal["added", "already", "failed", "over limit"]
     reason: str = ""
+    error: NewsbotError | None = None
 
 
 FeedDone = Callable[[FeedImported], None]
@@ -133,12 +137,12 @@ async def import_opml(
             on_feed(outcome)
     gate = asyncio.Semaphore(IMPORT_CONCURRENCY)
 
-    async def check(feed: OPMLFeed) -> FeedChoice | str:
+    async def check(feed: OPMLFeed) -> FeedChoice | NewsbotError:
         async with gate:
             try:
                 return await resolve(settings, fetcher, feed.url)
             except (FetchError, InputError) as exc:
-                return str(exc)
+                return exc
 
     checks = [asyncio.create_task(check(feed)) for feed in fresh]
     try:
@@ -157,18 +161,19 @@ async def import_opml(
         already=tuple(o.url for o in outcomes if o.outcome == "already"),
         failed=tuple((o.url, o.reason) for o in outcomes if o.outcome == "failed"),
         over_limit=len(over_limit),
+        failures=tuple(o for o in outcomes if o.outcome == "failed"),
     )
 
 
 async def _subscribe(
-    store: Store, settings: Catalogue, chat_id: int, url: str, checked: FeedChoice | str
+    store: Store, settings: Catalogue, chat_id: int, url: str, checked: FeedChoice | NewsbotError
 ) -> FeedImported:
     """Follow a checked feed; a problem found while checking or following fails it."""
-    if isinstance(checked, str):
-        return FeedImported(url, "failed", checked)
+    if isinstance(checked, NewsbotError):
+        return FeedImported(url, "failed", str(checked), checked)
     try:
         subscribed = await follow(store, settings, chat_id, checked)
     except InputError as exc:
-        return FeedImported(url, "failed", str(exc))
+        return FeedImported(url, "failed", str(exc), exc)
     # A site whose discovered feed the chat already follows adds nothing.
     return FeedImported(url, "added" if subscribed.created else "already")

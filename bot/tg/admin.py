@@ -27,7 +27,7 @@ from bot.service.broadcast import BroadcastProgress, format_progress
 from bot.text.render import escape_html
 from bot.tg import texts
 from bot.tg.bot_data import Services, services, services_of
-from bot.tg.common import Context, message_of, reply
+from bot.tg.common import Context, callback_fields, message_of, reply, reply_long
 from bot.tg.status import StatusMessage
 from bot.tg.workers import workers_of
 
@@ -37,6 +37,9 @@ App = Application[Any, Any, Any, Any, Any, Any]
 # Handler group for membership updates, apart from the subscriber modules' handlers.
 MEMBER_GROUP = 5
 REFUSAL = "this command is only for the bot's operators."
+# /health cuts a feed's name and its last error to these many characters.
+NAME_LIMIT = 100
+ERROR_LIMIT = 300
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
 
@@ -102,7 +105,7 @@ async def broadcast_button(update: Update, context: Context) -> None:
     if query is None or query.data is None:
         return
     found = _require_admin(update, context)
-    _, choice, key = query.data.split(":", 2)
+    choice, key = callback_fields(query.data, 2)
     author = query.from_user.id
     draft = await found.store.get_broadcast_draft(key)
     if draft is not None and draft.author_id != author:
@@ -188,11 +191,12 @@ async def health(update: Update, context: Context) -> None:
         lines.append("All feeds are healthy.")
     for feed in failing[:20]:
         state = "off" if not feed.state.active else f"{feed.state.consecutive_failures} failures"
-        error = escape_html(feed.state.last_error or "unknown error")
-        lines.append(f"• {escape_html(feed.title or feed.url)} ({state}): {error}")
+        error = escape_html(texts.clip(feed.state.last_error or "unknown error", ERROR_LIMIT))
+        name = escape_html(texts.clip(feed.title or feed.url, NAME_LIMIT))
+        lines.append(f"• {name} ({state}): {error}")
     if len(failing) > 20:
         lines.append(f"…and {len(failing) - 20} more.")
-    await reply(update, "\n".join(lines))
+    await reply_long(update, "\n".join(lines))
 
 
 # -- /channel -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, SourceSettings
+from bot.errors import InputError
 from bot.service import subscriptions
 from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
 from bot.tg.bot_data import services
@@ -125,20 +126,33 @@ async def sources(update: Update, context: Context) -> None:
     await reply(update, text, markup)
 
 
+# The catalogue buttons we send: (fields after the kind, whether the last one is a page).
+_SOURCE_BUTTONS = {"n": (0, False), "s": (1, False), "t": (2, True), "p": (1, True)}
+
+
+def _source_data(data: str | None) -> tuple[str, str, int]:
+    """(kind, source token, page) of `src:` button data; `InputError` for any we never send."""
+    kind, *rest = (data or "").split(":")[1:] or [""]
+    fields, paged = _SOURCE_BUTTONS.get(kind, (-1, False))
+    if len(rest) != fields or (paged and not rest[-1].isdigit()):
+        raise InputError(texts.STALE_BUTTON)
+    return kind, rest[0] if rest else "", int(rest[-1]) if paged else 0
+
+
 async def source_button(update: Update, context: Context) -> None:
     """A catalogue button: toggle a source (`src:t`, `src:s`) or turn the page (`src:p`)."""
     query = update.callback_query
     assert query is not None
     svc = services(context)
     chat_id = message_of(update).chat_id
-    kind, *rest = (query.data or "src:n").split(":")[1:]
+    kind, token, page = _source_data(query.data)
     note = ""
     if kind == "n":
         await query.answer()
         return
     if kind in ("t", "s"):
         await ensure_may_change(update, context)
-        source = _source_by_token(svc.settings, rest[0])
+        source = _source_by_token(svc.settings, token)
         if source is None:
             await query.answer("That source is no longer in the catalogue.", show_alert=True)
             return
@@ -148,7 +162,6 @@ async def source_button(update: Update, context: Context) -> None:
         followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
         await query.edit_message_reply_markup(popular_keyboard(svc.settings, followed))
     else:
-        page = int(rest[-1]) if rest else 0
         text, markup = await _catalogue(context, chat_id, page)
         await query.edit_message_text(text, reply_markup=markup)
     await query.answer(note or None)

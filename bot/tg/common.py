@@ -16,7 +16,7 @@ from bot.errors import InputError, NotAllowedError, UsageError
 from bot.i18n import Translator, negotiate, translator
 from bot.model import ChatKind
 from bot.tg.bot_data import services
-from bot.tg.texts import split_lines
+from bot.tg.texts import STALE_BUTTON, split_lines
 
 Context = ContextTypes.DEFAULT_TYPE
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -65,6 +65,18 @@ async def reply_long(update: Update, text: str) -> None:
         await reply(update, part)
 
 
+def callback_fields(data: str | None, count: int) -> list[str]:
+    """The `count` fields after the prefix of a button's `prefix:a:b` data.
+
+    Callback data comes from the client and can be anything (an old button, a forged one):
+    anything else is an `InputError` the error handler answers with a short alert.
+    """
+    fields = (data or "").split(":", count)[1:]
+    if len(fields) != count or not all(fields):
+        raise InputError(STALE_BUTTON)
+    return fields
+
+
 def arguments(
     context: Context, command: str, *, least: int = 0, most: int | None = None
 ) -> list[str]:
@@ -76,12 +88,19 @@ def arguments(
 
 
 async def ensure_may_change(update: Update, context: Context) -> None:
-    """In groups only admins (or the group itself, posting anonymously) change subscriptions."""
+    """In groups only admins (or the group itself, posting anonymously) change subscriptions.
+
+    In a channel, commands are posted by its admins; a button under a post, though, can be
+    pressed by any viewer, so the presser must be an admin there too.
+    """
     chat = update.effective_chat
-    if chat is None or chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return
+    pressed = update.callback_query is not None
+    if chat.type == ChatType.CHANNEL and not pressed:
         return
     message = update.effective_message
-    if message is not None and message.sender_chat is not None:
+    if not pressed and message is not None and message.sender_chat is not None:
         if message.sender_chat.id == chat.id:
             return
         raise NotAllowedError("only this group's admins can change what it follows")

@@ -30,12 +30,14 @@ from bot.errors import (
 from bot.i18n import N_, Translator, translator
 from bot.tg.command_table import usage_line
 from bot.tg.common import Context, translator_of
-from bot.tg.texts import GENERIC_FAILURE, escape, problem
+from bot.tg.texts import GENERIC_FAILURE, clip, escape, problem
 
 log = logging.getLogger(__name__)
 
 # Telegram's limit for the text of a callback answer.
 ALERT_LIMIT = 200
+# An error message may quote what the user typed; at most this much of it is repeated.
+QUOTE_LIMIT = 500
 
 _FETCH_TEXTS: tuple[tuple[type[FetchError], str], ...] = (
     (UnsafeURLError, N_("I can't open that link: only public http(s) sites are allowed.")),
@@ -48,16 +50,17 @@ _FETCH_TEXTS: tuple[tuple[type[FetchError], str], ...] = (
 
 def friendly(error: BaseException, _: Translator) -> str | None:
     """What to tell the user about an expected failure; None for a bug."""
-    text = _explain(error, _)
+    text = explain(error, _)
     return None if text is None else problem(text)
 
 
-def _explain(error: BaseException, _: Translator) -> str | None:  # noqa: PLR0911 - one per kind
+def explain(error: BaseException, _: Translator) -> str | None:  # noqa: PLR0911 - one per kind
+    """The HTML explanation of an expected failure (no internal details); None for a bug."""
     if isinstance(error, InputError):
         # A usage line is our own HTML; any other message may quote what the user typed.
         if isinstance(error, UsageError):
             return usage_line(error.command, _) if error.command else str(error)
-        return escape(str(error))
+        return escape(clip(str(error), QUOTE_LIMIT))
     if isinstance(error, HTTPStatusError):
         return _("That site answered with an error ({status}).", status=error.status)
     if isinstance(error, FetchError):

@@ -8,14 +8,26 @@ from telegram import Document, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.errors import OPMLError, UsageError
+from bot.i18n import Translator
 from bot.service import opml
 from bot.tg import texts
 from bot.tg.bot_data import services
-from bot.tg.common import Context, arguments, ensure_may_change, message_of, reply, reply_long
+from bot.tg.common import (
+    Context,
+    arguments,
+    ensure_may_change,
+    message_of,
+    reply,
+    reply_long,
+    translator_of,
+)
+from bot.tg.texts import GENERIC_FAILURE
 
 EXPORT_FILENAME = "newsbot-subscriptions.opml"
 # An import report names at most this many feeds that could not be added.
 LISTED_FAILURES = 20
+# A feed URL in the report is cut to this many characters.
+URL_LIMIT = 200
 
 
 async def export(update: Update, context: Context) -> None:
@@ -36,7 +48,15 @@ async def export(update: Update, context: Context) -> None:
     )
 
 
-def _import_report(report: opml.ImportReport) -> str:
+def _reason(failure: opml.FeedImported, _: Translator) -> str:
+    # error_handler -> command_table -> this module: imported here to break the cycle.
+    from bot.tg.error_handler import explain  # noqa: PLC0415
+
+    explained = explain(failure.error, _) if failure.error is not None else None
+    return explained or _(GENERIC_FAILURE)
+
+
+def _import_report(report: opml.ImportReport, _: Translator) -> str:
     lines = [f"📥 Imported: <b>{len(report.added)}</b> new"]
     if report.already:
         lines.append(f"Already followed: {len(report.already)}")
@@ -44,9 +64,10 @@ def _import_report(report: opml.ImportReport) -> str:
         lines.append(f"Skipped, over this chat's limit: {report.over_limit}")
     if report.failed:
         lines.append(f"Could not add {len(report.failed)}:")
+        # Explained as /subscribe would: the raw reason may reveal which internal names resolve.
         lines.extend(
-            f"• {texts.escape(url)} — {texts.escape(reason)}"
-            for url, reason in report.failed[:LISTED_FAILURES]
+            f"• {texts.escape(texts.clip(failure.url, URL_LIMIT))} — {_reason(failure, _)}"
+            for failure in report.failures[:LISTED_FAILURES]
         )
         if len(report.failed) > LISTED_FAILURES:
             lines.append(f"…and {len(report.failed) - LISTED_FAILURES} more")
@@ -63,7 +84,7 @@ async def _import_document(update: Update, context: Context, document: Document)
     report = await opml.import_opml(
         svc.store, svc.settings, svc.fetcher, message_of(update).chat_id, data
     )
-    await reply_long(update, _import_report(report))
+    await reply_long(update, _import_report(report, await translator_of(update, context)))
 
 
 async def import_command(update: Update, context: Context) -> None:

@@ -12,7 +12,15 @@ from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
 from bot.service.chat_settings import apply_setting
 from bot.tg import texts
 from bot.tg.bot_data import services
-from bot.tg.common import Context, arguments, chat_kind, ensure_may_change, message_of, reply
+from bot.tg.common import (
+    Context,
+    arguments,
+    callback_fields,
+    chat_kind,
+    ensure_may_change,
+    message_of,
+    reply,
+)
 
 
 def settings_keyboard(current: ChatSettings) -> InlineKeyboardMarkup:
@@ -62,7 +70,7 @@ async def settings_button(update: Update, context: Context) -> None:
     """A settings button: `set:<key>:<value>`."""
     query = update.callback_query
     assert query is not None
-    _, key, value = (query.data or "set::").split(":", 2)
+    key, value = callback_fields(query.data, 2)
     current = await _change(update, context, key, value)
     await query.edit_message_text(
         texts.chat_settings(current), reply_markup=settings_keyboard(current)

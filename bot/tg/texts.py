@@ -22,6 +22,7 @@ WELCOME = (
 )
 PRIVATE_HINT = "Send me a news link and I'll summarise it, or see /help."
 GENERIC_FAILURE = N_("😕 Sorry, something went wrong on my side. Please try again in a moment.")
+STALE_BUTTON = N_("That button no longer works here; send the command again.")
 NOTHING_FOLLOWED = "This chat follows nothing yet. Browse /sources or /subscribe to a site."
 NOT_YOUR_DRAFT = N_("Only the admin who wrote this broadcast can send or drop it.")
 DRAFT_EXPIRED = N_("This preview has expired; send /broadcast again.")
@@ -47,6 +48,11 @@ def split_lines(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+def clip(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters (with an ellipsis), before it is escaped."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def unknown_command(command: str) -> str:
