@@ -38,13 +38,22 @@ _BLOCKS = frozenset(
         "dt",
     ]
 )
-_DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template")
+# Code and templates: nothing in them is ever visible.
+_DROP = ("script", "style", "noscript", "template")
+# Embedded content: the element goes, what the parser put inside it stays (an unclosed <embed>
+# or <object> holds the rest of the fragment, e.g. `safe<embed src=x> <b>description</b>`).
+_UNWRAP = ("object", "embed")
+_TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
 
 def _squeeze(text: str) -> str:
     return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def _tags_out(markup: str) -> str:
+    return html.unescape(_TAG.sub(" ", markup))
 
 
 def html_to_text(markup: str) -> str:
@@ -55,9 +64,16 @@ def html_to_text(markup: str) -> str:
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
-        return _squeeze(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
-    for element in root.iter(*_DROP):
+        return _squeeze(_tags_out(markup))
+    for element in list(root.iter(*_DROP)):
         element.drop_tree()
+    for frame in list(root.iter("iframe")):
+        # An unclosed <iframe> holds the rest of the fragment as raw markup: keep its text.
+        swallowed = frame.text or ""
+        frame.tail = (_tags_out(swallowed) if "<" in swallowed else "") + (frame.tail or "")
+        frame.drop_tree()
+    for element in list(root.iter(*_UNWRAP)):
+        element.drop_tag()
     for element in root.iter(*_BLOCKS):
         element.tail = "\n" + (element.tail or "")
     return _squeeze(root.text_content())
