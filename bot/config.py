@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
+from bot.i18n import LANGUAGES
 from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -113,6 +114,15 @@ class ChannelSettings(_Section):
     points: int = Field(default=DEFAULT_POINTS, ge=MIN_POINTS, le=MAX_POINTS)
     hashtags: bool = False
     link_preview: bool = False
+    # The posts' labels ("Source", "via") in this language: en, uk, ru, de, es or fr.
+    language: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _shipped_language(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
 
 
 class FetchSettings(_Section):

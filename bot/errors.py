@@ -47,7 +47,17 @@ class ConfigError(NewsbotError):
 
 
 class InputError(NewsbotError):
-    """Input we cannot summarise or a command we cannot understand."""
+    """Input we cannot summarise or a command we cannot understand.
+
+    The message is an English template with `{name}` placeholders filled from `params`, so the
+    bot can show it translated (the template is a catalogue msgid, marked with `N_` where it is
+    raised); `str()` is the English text.
+    """
+
+    def __init__(self, template: str = "", /, **params: object) -> None:
+        super().__init__(template.format(**params) if params else template)
+        self.template = template
+        self.params = params
 
 
 class FetchError(NewsbotError):
@@ -227,5 +237,5 @@ class UsageError(InputError):
     """
 
     def __init__(self, message: str = "", *, command: str | None = None) -> None:
-        super().__init__(message or f"wrong arguments for /{command}")
+        super().__init__(message or "wrong arguments for /{command}", command=command)
         self.command = command

@@ -205,7 +205,7 @@ async def test_a_dropped_preview_sends_nothing_and_channel_remove_deletes_routes
         tg.send_message(ADMIN, "/channel add @daily city")
         await tg.wait_for(lambda c: "now receives city" in c.text)
         tg.send_message(ADMIN, "/channel remove @daily")
-        await tg.wait_for(lambda c: "Removed 1 route(s)" in c.text)
+        await tg.wait_for(lambda c: "Removed 1 route from" in c.text)
         assert await store.list_routes(CHANNEL) == []
         tg.send_message(ADMIN, "/channel frobnicate")
         await tg.wait_for(lambda c: "Usage: /channel add" in c.text)

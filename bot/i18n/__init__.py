@@ -5,7 +5,9 @@ or `N_("…")` where a text is defined before its language is known) and transla
 catalogues in `bot/i18n/locale/<lang>/LC_MESSAGES/newsbot.mo`. Placeholders are named
 (`{name}`) and filled after translation, so a translation may reorder them. Numbers, times and
 durations are formatted by Babel in the reader's locale. Nothing here touches the network or
-the store; catalogues are read once per language on first use.
+the store; catalogues are read once per language on first use, and Babel is imported only
+when something is formatted (the CLI loads the config, which knows the language names, without
+paying for Babel's locale data).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import gettext
 from datetime import time, timedelta
 from pathlib import Path
 
-from babel import Locale
-from babel.dates import format_time, format_timedelta
-
 DOMAIN = "newsbot"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LANGUAGE = "en"
 # Shipped interface languages, in the order the /settings buttons offer them.
 LANGUAGES = ("en", "uk", "ru", "de", "es", "fr")
+# Formats follow the language; English readers are worldwide, so they get the 24-hour clock
+# and day-month order of international English rather than en_US.
+_FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -42,6 +44,8 @@ def negotiate(code: str | None) -> str:
 
 def language_name(language: str) -> str:
     """The language's name in itself ("Українська"), for the language buttons."""
+    from babel import Locale  # noqa: PLC0415 - Babel's locale data only when names are shown
+
     name = Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
 
@@ -54,7 +58,7 @@ class Translator:
 
     def __init__(self, language: str, catalogue: gettext.NullTranslations) -> None:
         self.language = language
-        self.locale = Locale.parse(language)
+        self._locale = _FORMAT_LOCALES.get(language, language)
         self._catalogue = catalogue
 
     def __call__(self, message: str, /, **params: object) -> str:
@@ -67,17 +71,24 @@ class Translator:
 
     def time(self, value: time) -> str:
         """A wall-clock time as the reader writes it (08:30, 8:30 AM)."""
-        return format_time(value, format="short", locale=self.locale)
+        from babel.dates import format_time  # noqa: PLC0415 - see the module docstring
+
+        return format_time(value, format="short", locale=self._locale)
 
     def duration(self, seconds: float) -> str:
         """A duration in words, rounded to its largest unit ("3 minutes", "3 хвилини")."""
+        from babel.dates import format_timedelta  # noqa: PLC0415 - see the module docstring
+
         return format_timedelta(
-            timedelta(seconds=seconds), threshold=1.0, format="long", locale=self.locale
+            timedelta(seconds=seconds), threshold=1.0, format="long", locale=self._locale
         )
 
     def number(self, value: float, digits: int = 0) -> str:
-        """A number with the locale's decimal sign."""
-        return f"{value:.{digits}f}".replace(".", self.locale.number_symbols["latn"]["decimal"])
+        """A number with the locale's decimal sign and grouping (1,234.5 / 1 234,5)."""
+        from babel.numbers import format_decimal  # noqa: PLC0415 - see the module docstring
+
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return format_decimal(value, format=pattern, locale=self._locale)
 
 
 @functools.cache

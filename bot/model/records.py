@@ -101,6 +101,8 @@ class RouteOptions:
     points: int = DEFAULT_POINTS
     hashtags: bool = False
     link_preview: bool = False
+    # The interface language of the posts' labels ("Source", "via"); None: the channel's own.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

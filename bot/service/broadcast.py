@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from bot.errors import InputError
+from bot.i18n import N_, Translator, translator
 from bot.model import Broadcast, BroadcastOutcome
 from bot.ops import metrics
 from bot.service import sending
@@ -342,27 +343,27 @@ class Broadcaster:
         )
 
 
-def format_progress(progress: BroadcastProgress) -> str:
-    """The status message text (plain, HTML-safe)."""
+_HEADS = {"done": N_("Broadcast finished"), "cancelled": N_("Broadcast cancelled")}
+
+
+def format_progress(progress: BroadcastProgress, language: Translator | None = None) -> str:
+    """The status message text (plain, HTML-safe), in the operator's language (or English)."""
+    _ = language or translator(None)
     if progress.finished:
-        head = {
-            "done": "Broadcast finished",
-            "cancelled": "Broadcast cancelled",
-        }.get(progress.status, "Broadcast stopped")
+        head = _(_HEADS.get(progress.status, N_("Broadcast stopped")))
     else:
-        head = "Broadcasting…"
-    eta = (
-        f"{int(progress.eta_seconds // 60)}m {int(progress.eta_seconds % 60)}s"
-        if progress.eta_seconds is not None
-        else "—"
-    )
+        head = _("Broadcasting…")
     lines = [
         f"{head} (#{progress.broadcast_id})",
-        f"sent: {progress.sent}",
-        f"blocked: {progress.blocked}",
-        f"failed: {progress.failed}",
-        f"remaining: {progress.remaining}",
+        _("sent: {count}", count=progress.sent),
+        _("blocked: {count}", count=progress.blocked),
+        _("failed: {count}", count=progress.failed),
+        _("remaining: {count}", count=progress.remaining),
     ]
     if not progress.finished:
-        lines += [f"rate: {progress.rate:.1f} msg/s", f"ETA: {eta}"]
+        eta = _.duration(progress.eta_seconds) if progress.eta_seconds is not None else "—"
+        lines += [
+            _("rate: {rate} msg/s", rate=_.number(progress.rate, 1)),
+            _("ETA: {duration}", duration=eta),
+        ]
     return "\n".join(lines)

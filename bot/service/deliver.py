@@ -29,6 +29,7 @@ from bot.errors import (
     ChatGoneError,
     DeliveryError,
 )
+from bot.i18n.labels import labels_for
 from bot.model import Chat, Delivery, Item, Summary
 from bot.ops import metrics
 from bot.service import sending
@@ -76,6 +77,8 @@ class RenderOptions:
     points: int
     link_preview: bool
     hashtags: bool = False
+    # The interface language of the post's labels ("Source", "via"); None: English.
+    language: str | None = None
 
 
 class Deliverer:
@@ -182,6 +185,7 @@ class Deliverer:
             hashtags=(self._tag(item.summary),) if options.hashtags else (),
             also=await self._also(item),
             max_points=options.points,
+            labels=labels_for(options.language),
         )
         outcome = await self._send(
             chat_id, html, row.thread_id, options.link_preview, lambda: leases.held(row.id)
@@ -262,11 +266,12 @@ class Deliverer:
             for route in await self._store.list_routes(chat_id):
                 if route.feed_id == item.feed_id:
                     o = route.options
-                    return RenderOptions(o.points, o.link_preview, o.hashtags)
-        settings = chat.settings if chat is not None else None
-        if settings is None:
+                    language = o.language or chat.language
+                    return RenderOptions(o.points, o.link_preview, o.hashtags, language)
+        if chat is None:
             return RenderOptions(points=4, link_preview=False)
-        return RenderOptions(settings.points, settings.link_preview)
+        settings = chat.settings
+        return RenderOptions(settings.points, settings.link_preview, language=chat.language)
 
     async def _also(self, item: Item) -> tuple[str, ...]:
         """The other source of the same story, when another feed carried it too."""
@@ -303,6 +308,7 @@ class Deliverer:
                 hashtags=(self._tag(original.summary),) if options.hashtags else (),
                 also=(name,) if name else (),
                 max_points=options.points,
+                labels=labels_for(options.language),
             )
             try:
                 await self._messenger.edit(chat_id, row.message_id, html)

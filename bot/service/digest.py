@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n.labels import labels_for
 from bot.model import Chat, Delivery, Summary
 from bot.text.render import render_digest
 
@@ -24,19 +25,20 @@ def digest_batches(
     than one message's worth, so this stays linear in the number of posts.
     """
     points = chat.settings.points
+    labels = labels_for(chat.language)
     batches: list[tuple[str, list[Delivery]]] = []
     group: list[Summary] = []
     owners: list[Delivery] = []
     rendered = ""
     for row, summary in zip(rows, summaries, strict=True):
-        attempt = render_digest([*group, summary], max_points=points)
+        attempt = render_digest([*group, summary], max_points=points, labels=labels)
         if len(attempt) == 1 or not group:
             group, rendered = [*group, summary], attempt[0]
             owners.append(row)
             continue
         batches.append((rendered, owners))
         group, owners = [summary], [row]
-        rendered = render_digest(group, max_points=points)[0]
+        rendered = render_digest(group, max_points=points, labels=labels)[0]
     if group:
         batches.append((rendered, owners))
     return batches

@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from typing import Literal
 
 from bot.errors import FetchError, InputError, NewsbotError, OPMLError
+from bot.i18n import N_
 from bot.model import Subscription
 from bot.service.ports import Catalogue, Store, Web
 from bot.service.subscriptions import FeedChoice, display_name, follow, resolve
@@ -85,17 +86,17 @@ def export_opml(subscriptions: Sequence[Subscription], settings: Catalogue, titl
 def parse_opml(data: bytes) -> list[OPMLFeed]:
     """The feeds of an OPML document, in order, de-duplicated; `OPMLError` if we refuse it."""
     if len(data) > MAX_OPML_BYTES:
-        raise OPMLError(f"the file is larger than {MAX_OPML_BYTES // 1024} KiB")
+        raise OPMLError(N_("the file is larger than {size} KiB"), size=MAX_OPML_BYTES // 1024)
     if b"\x00" in data:
-        raise OPMLError("the file must be UTF-8 (or ASCII-compatible) text")
+        raise OPMLError(N_("the file must be UTF-8 (or ASCII-compatible) text"))
     if _DTD.search(data):
-        raise OPMLError("the file declares a DTD or entities, which we do not read")
+        raise OPMLError(N_("the file declares a DTD or entities, which we do not read"))
     try:
         root = ET.fromstring(data)  # noqa: S314 - size-capped and DTD-free, see module docstring
     except ET.ParseError as exc:
-        raise OPMLError(f"the file is not well-formed XML ({exc})") from None
+        raise OPMLError(N_("the file is not well-formed XML ({problem})"), problem=exc) from None
     if root.tag.lower() != "opml":
-        raise OPMLError("the file is not OPML (its root element is not <opml>)")
+        raise OPMLError(N_("the file is not OPML (its root element is not <opml>)"))
     feeds: dict[str, OPMLFeed] = {}
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
@@ -104,7 +105,7 @@ def parse_opml(data: bytes) -> list[OPMLFeed]:
         if len(feeds) >= MAX_OUTLINES:
             break
     if not feeds:
-        raise OPMLError("the file lists no http(s) feeds")
+        raise OPMLError(N_("the file lists no http(s) feeds"))
     return list(feeds.values())
 
 

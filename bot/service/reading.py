@@ -10,7 +10,8 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.errors import InputError, NewsbotError
+from bot.errors import InputError, NewsbotError, UsageError
+from bot.i18n import N_
 from bot.model import Entry, Summary
 from bot.service.articles import article_of
 from bot.service.ports import Catalogue, Store, Summarizer, Web
@@ -27,7 +28,7 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 def parse_latest_args(args: Sequence[str]) -> tuple[str | None, int]:
     """`[source] [n]` in either order → (source or None, count)."""
     if len(args) > 2:
-        raise InputError("usage: /latest [source] [number]")
+        raise UsageError(command="latest")
     target: str | None = None
     count = DEFAULT_LATEST
     for arg in args:
@@ -36,9 +37,9 @@ def parse_latest_args(args: Sequence[str]) -> tuple[str | None, int]:
         elif target is None:
             target = arg
         else:
-            raise InputError("usage: /latest [source] [number]")
+            raise UsageError(command="latest")
     if not 1 <= count <= MAX_LATEST:
-        raise InputError(f"the number must be between 1 and {MAX_LATEST}")
+        raise InputError(N_("the number must be between 1 and {most}"), most=MAX_LATEST)
     return target, count
 
 
@@ -47,7 +48,7 @@ async def summarize_link(
 ) -> Summary:
     """Fetch a page a user sent (URL safety applies) and summarise it."""
     if not looks_like_url(url):
-        raise InputError(f"“{url}” is not a link")
+        raise InputError(N_("“{url}” is not a link"), url=url)
     article = await fetcher.fetch_page(normalise_url(url))
     return await summarizer.summarize(article, max_points=max_points)
 
@@ -113,7 +114,7 @@ async def _from_catalogue(
     max_points: int,
 ) -> list[Summary]:
     if not settings.sources:
-        raise InputError("this chat follows nothing yet")
+        raise InputError(N_("this chat follows nothing yet"))
     found: list[Summary] = []
     for source in settings.sources:
         if len(found) >= count:

@@ -22,6 +22,7 @@ from bot.errors import (
     SubscriptionLimitError,
     UnknownSourceError,
 )
+from bot.i18n import N_
 from bot.model import Subscription
 from bot.service.ports import Catalogue, Store, Web
 
@@ -92,14 +93,14 @@ async def resolve(settings: Catalogue, fetcher: Web, target: str) -> FeedChoice:
     if source is not None:
         return FeedChoice(source.url, source.name, source)
     if not looks_like_url(target):
-        raise UnknownSourceError(f"“{target}” is not a source id or a link")
+        raise UnknownSourceError(N_("“{target}” is not a source id or a link"), target=target)
     url = normalise_url(target)
     known = next((s for s in settings.sources if s.url == url), None)
     if known is not None:
         return FeedChoice(known.url, known.name, known)
     feeds = await fetcher.discover_feeds(url)
     if not feeds:
-        raise NotAFeedError(f"no feed found at {url}")
+        raise NotAFeedError(N_("no feed found at {url}"), url=url)
     catalogued = next((s for s in settings.sources if s.url == feeds[0]), None)
     if catalogued is not None:
         return FeedChoice(catalogued.url, catalogued.name, catalogued)
@@ -137,7 +138,9 @@ async def follow(
     already = existing is not None and any(s.feed_id == existing.id for s in current)
     cap = settings.limits.max_subscriptions_per_chat
     if not already and len(current) >= cap:
-        raise SubscriptionLimitError(f"this chat already follows {cap} feeds, the most allowed")
+        raise SubscriptionLimitError(
+            N_("this chat already follows {cap} feeds, the most allowed"), cap=cap
+        )
     feed = existing or await store.get_or_create_feed(choice.url, choice.title, source_id)
     created = await store.subscribe(chat_id, feed.id, thread_id)
     title = choice.title or feed.title or feed.url
@@ -160,7 +163,7 @@ async def find_subscription(
             return subscription
         if source is not None and subscription.feed_url == source.url:
             return subscription
-    raise NotSubscribedError(f"this chat does not follow “{target}”")
+    raise NotSubscribedError(N_("this chat does not follow “{target}”"), target=target)
 
 
 async def unsubscribe(store: Store, settings: Catalogue, chat_id: int, target: str) -> str:
@@ -174,7 +177,7 @@ async def toggle_source(store: Store, settings: Catalogue, chat_id: int, source_
     """Subscribe to a catalogue source or unsubscribe from it; True if now subscribed."""
     source = settings.source(source_id)
     if source is None:
-        raise UnknownSourceError(f"“{source_id}” is not in the catalogue")
+        raise UnknownSourceError(N_("“{source}” is not in the catalogue"), source=source_id)
     feed = await store.get_feed_by_url(source.url)
     if feed is not None and await store.unsubscribe(chat_id, feed.id):
         return False
@@ -196,13 +199,17 @@ def parse_keywords(words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ..
         bucket = exclude if raw.startswith("-") else include
         word = raw.lstrip("+-").casefold()
         if not _WORD.fullmatch(word):
-            raise InputError(f"“{raw}” is not one plain word (letters and digits only)")
+            raise InputError(
+                N_("“{word}” is not one plain word (letters and digits only)"), word=raw
+            )
         if len(word) > MAX_KEYWORD_CHARS:
-            raise InputError(f"keywords are at most {MAX_KEYWORD_CHARS} characters long")
+            raise InputError(
+                N_("keywords are at most {most} characters long"), most=MAX_KEYWORD_CHARS
+            )
         if word not in bucket:
             bucket.append(word)
     if len(include) + len(exclude) > MAX_KEYWORDS:
-        raise InputError(f"a filter holds at most {MAX_KEYWORDS} keywords")
+        raise InputError(N_("a filter holds at most {most} keywords"), most=MAX_KEYWORDS)
     return tuple(include), tuple(exclude)
 
 

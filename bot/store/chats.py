@@ -71,7 +71,7 @@ def _chat(row: Any) -> Chat:
 
 
 def _route(row: Any) -> ChannelRoute:
-    options = RouteOptions(points=row.points, hashtags=row.hashtags, link_preview=row.link_preview)
+    options = RouteOptions(row.points, row.hashtags, row.link_preview, row.language)
     return ChannelRoute(
         chat_id=row.chat_id, feed_id=row.feed_id, options=options, active=row.active
     )
@@ -311,6 +311,7 @@ class ChatsMixin(SQLBase):
             "points": options.points,
             "hashtags": options.hashtags,
             "link_preview": options.link_preview,
+            "language": options.language,
             "active": True,
         }
         now = self._now(None)

@@ -126,6 +126,8 @@ channel_routes = Table(
     Column("link_preview", Boolean, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     _created(),
+    # The labels' language for this route's posts (`/channel add … lang=uk`); NULL: the chat's.
+    Column("language", String(16)),
     PrimaryKeyConstraint("chat_id", "feed_id"),
     Index(None, "feed_id"),
 )

@@ -22,12 +22,14 @@ from telegram.ext import (
 )
 
 from bot.errors import InputError, NotAllowedError, UsageError
+from bot.i18n import N_, Translator
 from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, RouteOptions
 from bot.service.broadcast import BroadcastProgress, format_progress
+from bot.service.chat_settings import parse_language
 from bot.text.render import escape_html
 from bot.tg import texts
 from bot.tg.bot_data import Services, services, services_of
-from bot.tg.common import Context, callback_fields, message_of, reply, reply_long
+from bot.tg.common import Context, callback_fields, message_of, reply, reply_long, translator_of
 from bot.tg.status import StatusMessage
 from bot.tg.workers import workers_of
 
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 # Handler group for membership updates, apart from the subscriber modules' handlers.
 MEMBER_GROUP = 5
-REFUSAL = "this command is only for the bot's operators."
+REFUSAL = N_("this command is only for the bot's operators.")
 # /health cuts a feed's name and its last error to these many characters.
 NAME_LIMIT = 100
 ERROR_LIMIT = 300
@@ -75,20 +77,17 @@ async def broadcast(update: Update, context: Context) -> None:
     private = len(await found.store.active_chat_ids())
     everyone = len(await found.store.active_chat_ids(include_groups=True))
     key = (await found.store.save_broadcast_draft(user.id, text)).key
+    _ = await translator_of(update, context)
     await reply(update, text)
-    buttons = [
-        [InlineKeyboardButton(f"Send to {private} private chats", callback_data=f"bc:p:{key}")]
-    ]
+    to_private = _.ngettext("Send to {n} private chat", "Send to {n} private chats", private)
+    buttons = [[InlineKeyboardButton(to_private, callback_data=f"bc:p:{key}")]]
     if everyone > private:
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    f"Send to {everyone} chats incl. groups", callback_data=f"bc:g:{key}"
-                )
-            ]
+        to_all = _.ngettext(
+            "Send to {n} chat incl. groups", "Send to {n} chats incl. groups", everyone
         )
-    buttons.append([InlineKeyboardButton("Cancel", callback_data=f"bc:x:{key}")])
-    await reply(update, "☝️ This is the preview. Send it?", InlineKeyboardMarkup(buttons))
+        buttons.append([InlineKeyboardButton(to_all, callback_data=f"bc:g:{key}")])
+    buttons.append([InlineKeyboardButton(_("Cancel"), callback_data=f"bc:x:{key}")])
+    await reply(update, _("☝️ This is the preview. Send it?"), InlineKeyboardMarkup(buttons))
 
 
 async def _cosmetic(what: str, call: Awaitable[object]) -> None:
@@ -107,38 +106,45 @@ async def broadcast_button(update: Update, context: Context) -> None:
     found = _require_admin(update, context)
     choice, key = callback_fields(query.data, 2)
     author = query.from_user.id
+    _ = await translator_of(update, context)
     draft = await found.store.get_broadcast_draft(key)
     if draft is not None and draft.author_id != author:
-        await _cosmetic("answer", query.answer(texts.NOT_YOUR_DRAFT, show_alert=True))
+        await _cosmetic("answer", query.answer(_(texts.NOT_YOUR_DRAFT), show_alert=True))
         return
     await _cosmetic("answer", query.answer())
     if choice == "x":
         dropped = draft is not None and await found.store.drop_broadcast_draft(key, author)
-        outcome = "Broadcast dropped." if dropped else texts.DRAFT_EXPIRED
+        outcome = _("Broadcast dropped.") if dropped else _(texts.DRAFT_EXPIRED)
         await _cosmetic("edit", query.edit_message_text(outcome))
         return
     workers = workers_of(context.application)
     created = await workers.broadcaster.confirm(key, author, include_groups=choice == "g")
     if created is None:
-        await _cosmetic("edit", query.edit_message_text(texts.DRAFT_EXPIRED))
+        await _cosmetic("edit", query.edit_message_text(_(texts.DRAFT_EXPIRED)))
         return
     status = query.message
     chat_id = status.chat.id if status is not None else author
     message_id = status.message_id if status is not None else None
     # The broadcast starts first: the status edit below is cosmetic and may fail.
-    shown = start_broadcast(context.application, created.id, chat_id, message_id)
-    await shown.show(f"Broadcast #{created.id} starting: {created.remaining} chats.")
+    shown = start_broadcast(context.application, created.id, chat_id, message_id, _)
+    starting = _.ngettext(
+        "Broadcast #{id} starting: {n} chat.",
+        "Broadcast #{id} starting: {n} chats.",
+        created.remaining,
+        id=created.id,
+    )
+    await shown.show(starting)
 
 
 def start_broadcast(
-    application: App, broadcast_id: int, chat_id: int, message_id: int | None
+    application: App, broadcast_id: int, chat_id: int, message_id: int | None, _: Translator
 ) -> StatusMessage:
     """Run a broadcast in the background, showing its progress in one status message."""
     status = StatusMessage(services_of(application).messenger, chat_id, message_id or None)
     workers = workers_of(application)
 
     async def show(progress: BroadcastProgress) -> None:
-        await status.show(format_progress(progress))
+        await status.show(format_progress(progress, _))
 
     task = application.create_task(
         workers.broadcaster.run(broadcast_id, show), name=f"broadcast-{broadcast_id}"
@@ -154,10 +160,12 @@ async def broadcast_cancel(update: Update, context: Context) -> None:
     broadcaster = workers_of(context.application).broadcaster
     running = await found.store.unfinished_broadcasts()
     cancelled = [b.id for b in running if await broadcaster.cancel(b.id)]
+    _ = await translator_of(update, context)
     if not cancelled:
-        await reply(update, "No broadcast is running.")
+        await reply(update, _("No broadcast is running."))
         return
-    await reply(update, f"Cancelled broadcast #{', #'.join(map(str, cancelled))}.")
+    numbers = ", ".join(f"#{number}" for number in cancelled)
+    await reply(update, _("Cancelled broadcast {numbers}.", numbers=numbers))
 
 
 # -- /stats and /health -------------------------------------------------------------------------
@@ -167,16 +175,28 @@ async def stats(update: Update, context: Context) -> None:
     """Counts of chats, subscriptions, feeds, items and deliveries."""
     found = _require_admin(update, context)
     s = await found.store.stats()
-    await reply(
-        update,
-        "📊 <b>Stats</b>\n"
-        f"Chats: {s.chats} ({s.active_chats} active: {s.private_chats} private, "
-        f"{s.group_chats} groups, {s.channels} channels)\n"
-        f"Subscriptions: {s.subscriptions}\n"
-        f"Feeds: {s.feeds} ({s.failing_feeds} failing)\n"
-        f"Items today: {s.items_today}\n"
-        f"Deliveries today: {s.deliveries_today} ({s.pending_deliveries} pending)",
-    )
+    _ = await translator_of(update, context)
+    lines = [
+        _("📊 <b>Stats</b>"),
+        _(
+            "Chats: {chats} ({active} active: {private} private, {groups} groups, "
+            "{channels} channels)",
+            chats=s.chats,
+            active=s.active_chats,
+            private=s.private_chats,
+            groups=s.group_chats,
+            channels=s.channels,
+        ),
+        _("Subscriptions: {count}", count=s.subscriptions),
+        _("Feeds: {feeds} ({failing} failing)", feeds=s.feeds, failing=s.failing_feeds),
+        _("Items today: {count}", count=s.items_today),
+        _(
+            "Deliveries today: {count} ({pending} pending)",
+            count=s.deliveries_today,
+            pending=s.pending_deliveries,
+        ),
+    ]
+    await reply(update, "\n".join(lines))
 
 
 async def health(update: Update, context: Context) -> None:
@@ -184,18 +204,24 @@ async def health(update: Update, context: Context) -> None:
     found = _require_admin(update, context)
     failing = await found.store.failing_feeds()
     paused = workers_of(context.application).pacer.paused_for
-    lines = ["🩺 <b>Health</b>"]
+    _ = await translator_of(update, context)
+    lines = [_("🩺 <b>Health</b>")]
     if paused:
-        lines.append(f"Sending paused by Telegram for {paused:.0f} s.")
+        lines.append(_("Sending paused by Telegram for {duration}.", duration=_.duration(paused)))
     if not failing:
-        lines.append("All feeds are healthy.")
+        lines.append(_("All feeds are healthy."))
     for feed in failing[:20]:
-        state = "off" if not feed.state.active else f"{feed.state.consecutive_failures} failures"
-        error = escape_html(texts.clip(feed.state.last_error or "unknown error", ERROR_LIMIT))
+        failures = feed.state.consecutive_failures
+        state = (
+            _.ngettext("{n} failure", "{n} failures", failures)
+            if feed.state.active
+            else _("switched off")
+        )
+        error = escape_html(texts.clip(feed.state.last_error or _("unknown error"), ERROR_LIMIT))
         name = escape_html(texts.clip(feed.title or feed.url, NAME_LIMIT))
         lines.append(f"• {name} ({state}): {error}")
     if len(failing) > 20:
-        lines.append(f"…and {len(failing) - 20} more.")
+        lines.append(_("…and {count} more", count=len(failing) - 20))
     await reply_long(update, "\n".join(lines))
 
 
@@ -204,22 +230,26 @@ async def health(update: Update, context: Context) -> None:
 
 def _route_options(words: list[str]) -> tuple[list[str], RouteOptions]:
     sources: list[str] = []
-    points, hashtags, preview = DEFAULT_POINTS, False, False
+    points, hashtags, preview, language = DEFAULT_POINTS, False, False, None
     for word in words:
         if word.startswith("points="):
             try:
                 points = max(MIN_POINTS, min(MAX_POINTS, int(word.removeprefix("points="))))
             except ValueError:
                 raise InputError(
-                    f"points= takes a number from {MIN_POINTS} to {MAX_POINTS}"
+                    N_("points= takes a number from {least} to {most}"),
+                    least=MIN_POINTS,
+                    most=MAX_POINTS,
                 ) from None
+        elif word.startswith(("lang=", "language=")):
+            language = parse_language(word.split("=", 1)[1])
         elif word == "hashtags":
             hashtags = True
         elif word == "preview":
             preview = True
         else:
             sources.append(word)
-    return sources, RouteOptions(points=points, hashtags=hashtags, link_preview=preview)
+    return sources, RouteOptions(points, hashtags, preview, language)
 
 
 async def _feed_ids(found: Services, source_ids: list[str]) -> list[int]:
@@ -227,7 +257,7 @@ async def _feed_ids(found: Services, source_ids: list[str]) -> list[int]:
     for source_id in source_ids:
         source = found.settings.source(source_id)
         if source is None:
-            raise InputError(f"there is no source {source_id!r}; see /sources")
+            raise InputError(N_("there is no source “{source}”; see /sources"), source=source_id)
         feed = await found.store.get_or_create_feed(source.url, source.name, source.id)
         ids.append(feed.id)
     return ids
@@ -249,41 +279,54 @@ async def channel(update: Update, context: Context) -> None:
     if not args or args[0] not in ("add", "remove", "list"):
         raise UsageError(command="channel")
     if args[0] == "list":
-        await reply(update, await _list_routes(found))
+        await reply(update, await _list_routes(found, await translator_of(update, context)))
         return
     if len(args) < 2 or (args[0] == "add" and len(args) < 3):
         raise UsageError(command="channel")
     try:
         chat = await context.bot.get_chat(args[1])
     except TelegramError:
-        raise InputError(f"I can't see the channel {args[1]}; add me to it first") from None
+        raise InputError(
+            N_("I can't see the channel {channel}; add me to it first"), channel=args[1]
+        ) from None
     source_ids, options = _route_options(args[2:])
     feed_ids = await _feed_ids(found, source_ids)
     title = escape_html(chat.title or args[1])
+    _ = await translator_of(update, context)
     if args[0] == "remove":
         removed = await found.store.remove_routes(chat.id, feed_ids or None)
-        await reply(update, f"Removed {removed} route(s) from {title}.")
+        text = _.ngettext(
+            "Removed {n} route from {channel}.",
+            "Removed {n} routes from {channel}.",
+            removed,
+            channel=title,
+        )
+        await reply(update, text)
         return
     if chat.type != ChatType.CHANNEL:
-        raise InputError(f"{args[1]} is not a channel")
+        raise InputError(N_("{channel} is not a channel"), channel=args[1])
     if not await _may_post(context, chat.id):
-        raise InputError(f"make me an admin of {args[1]} with the right to post messages first")
+        raise InputError(
+            N_("make me an admin of {channel} with the right to post messages first"),
+            channel=args[1],
+        )
     await found.store.upsert_chat(chat.id, "channel", chat.title)
     await found.store.add_routes(chat.id, feed_ids, options)
-    await reply(update, f"✅ {title} now receives {', '.join(source_ids)}.")
+    sources = escape_html(", ".join(source_ids))
+    await reply(update, _("✅ {channel} now receives {sources}.", channel=title, sources=sources))
 
 
-async def _list_routes(found: Services) -> str:
+async def _list_routes(found: Services, _: Translator) -> str:
     routes = await found.store.list_routes()
     if not routes:
-        return "No channel routes yet: /channel add @channel <i>source</i> adds one."
-    lines = ["📣 <b>Channel routes</b>"]
+        return _("No channel routes yet: /channel add @channel <i>source</i> adds one.")
+    lines = [_("📣 <b>Channel routes</b>")]
     for route in routes:
         chat = await found.store.get_chat(route.chat_id)
         feed = await found.store.get_feed(route.feed_id)
         name = escape_html((chat.title if chat else None) or str(route.chat_id))
         source = escape_html((feed.source_id or feed.title or feed.url) if feed else "?")
-        state = "" if route.active else " (off)"
+        state = "" if route.active else " " + _("(off)")
         lines.append(f"• {name} ← {source}{state}")
     return "\n".join(lines)
 

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.config import Settings, SourceSettings
 from bot.errors import InputError
+from bot.i18n import negotiate
 from bot.service import subscriptions
 from bot.tg import opml_cmd, reading_cmd, settings_cmd, texts
 from bot.tg.bot_data import services
@@ -33,6 +34,7 @@ from bot.tg.common import (
     message_of,
     reply,
     reply_long,
+    translator_of,
 )
 
 # Catalogue sources offered as buttons under the welcome message.
@@ -47,7 +49,12 @@ async def remember_chat(update: Update, context: Context) -> None:
     if chat is None or update.effective_message is None:
         return
     title = chat.title or chat.full_name or chat.username
-    await services(context).store.upsert_chat(chat.id, chat_kind(update), title)
+    store = services(context).store
+    found = await store.upsert_chat(chat.id, chat_kind(update), title)
+    user = update.effective_user
+    if found.language is None and user is not None and user.language_code:
+        # First contact: the chat speaks its first user's language until an admin changes it.
+        await store.upsert_chat(chat.id, found.kind, language=negotiate(user.language_code))
 
 
 def source_token(source_id: str) -> str:
@@ -106,23 +113,26 @@ async def start(update: Update, context: Context) -> None:
     svc = services(context)
     chat_id = message_of(update).chat_id
     followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
-    await reply(update, texts.WELCOME, popular_keyboard(svc.settings, followed))
+    _ = await translator_of(update, context)
+    await reply(update, _(texts.WELCOME), popular_keyboard(svc.settings, followed))
 
 
 async def _catalogue(
-    context: Context, chat_id: int, page: int
+    update: Update, context: Context, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = services(context)
+    chat_id = message_of(update).chat_id
     page_sources, page, pages = subscriptions.catalogue_page(svc.settings, page)
     followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
-    text = texts.sources_page(page_sources, page, pages, followed)
+    _ = await translator_of(update, context)
+    text = texts.sources_page(page_sources, page, pages, followed, _)
     return text, catalogue_keyboard(svc.settings, page, pages, followed)
 
 
 async def sources(update: Update, context: Context) -> None:
     """Show the catalogue, one page at a time, with follow/unfollow toggles."""
     arguments(context, "sources", most=0)
-    text, markup = await _catalogue(context, message_of(update).chat_id, 0)
+    text, markup = await _catalogue(update, context, 0)
     await reply(update, text, markup)
 
 
@@ -147,6 +157,7 @@ async def source_button(update: Update, context: Context) -> None:
     chat_id = message_of(update).chat_id
     kind, token, page = _source_data(query.data)
     note = ""
+    _ = await translator_of(update, context)
     if kind == "n":
         await query.answer()
         return
@@ -154,15 +165,19 @@ async def source_button(update: Update, context: Context) -> None:
         await ensure_may_change(update, context)
         source = _source_by_token(svc.settings, token)
         if source is None:
-            await query.answer("That source is no longer in the catalogue.", show_alert=True)
+            await query.answer(_("That source is no longer in the catalogue."), show_alert=True)
             return
         now_on = await subscriptions.toggle_source(svc.store, svc.settings, chat_id, source.id)
-        note = f"{'Following' if now_on else 'Stopped following'} {source.name}"
+        note = (
+            _("Following {name}", name=source.name)
+            if now_on
+            else _("Stopped following {name}", name=source.name)
+        )
     if kind == "s":
         followed = await subscriptions.subscribed_source_ids(svc.store, svc.settings, chat_id)
         await query.edit_message_reply_markup(popular_keyboard(svc.settings, followed))
     else:
-        text, markup = await _catalogue(context, chat_id, page)
+        text, markup = await _catalogue(update, context, page)
         await query.edit_message_text(text, reply_markup=markup)
     await query.answer(note or None)
 
@@ -178,10 +193,13 @@ async def subscribe(update: Update, context: Context) -> None:
         svc.store, svc.settings, svc.fetcher, message.chat_id, target, thread_id=thread_id
     )
     title = texts.escape(result.title)
+    _ = await translator_of(update, context)
     if result.created:
-        await reply(update, f"✅ Following <b>{title}</b>. New posts will appear here.")
+        await reply(
+            update, _("✅ Following <b>{title}</b>. New posts will appear here.", title=title)
+        )
     else:
-        await reply(update, f"You already follow <b>{title}</b>.")
+        await reply(update, _("You already follow <b>{title}</b>.", title=title))
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -192,7 +210,8 @@ async def unsubscribe(update: Update, context: Context) -> None:
     name = await subscriptions.unsubscribe(
         svc.store, svc.settings, message_of(update).chat_id, target
     )
-    await reply(update, f"Stopped following <b>{texts.escape(name)}</b>.")
+    _ = await translator_of(update, context)
+    await reply(update, _("Stopped following <b>{name}</b>.", name=texts.escape(name)))
 
 
 async def list_command(update: Update, context: Context) -> None:
@@ -200,7 +219,8 @@ async def list_command(update: Update, context: Context) -> None:
     arguments(context, "list", most=0)
     svc = services(context)
     found = await svc.store.list_subscriptions(message_of(update).chat_id)
-    await reply_long(update, texts.subscriptions_list(found, svc.settings))
+    _ = await translator_of(update, context)
+    await reply_long(update, texts.subscriptions_list(found, svc.settings, _))
 
 
 async def filter_command(update: Update, context: Context) -> None:
@@ -208,25 +228,28 @@ async def filter_command(update: Update, context: Context) -> None:
     target, *words = arguments(context, "filter", least=1)
     svc = services(context)
     chat_id = message_of(update).chat_id
+    _ = await translator_of(update, context)
     if not words:
         found = await subscriptions.find_subscription(svc.store, svc.settings, chat_id, target)
         name = texts.escape(subscriptions.display_name(found, svc.settings))
-        await reply(update, texts.filter_shown(name, texts.filter_words(found)))
+        await reply(update, texts.filter_shown(name, texts.filter_words(found, _), _))
         return
     await ensure_may_change(update, context)
     if [w.lower() for w in words] in (["off"], ["clear"], ["none"]):
         words = []
     changed = await subscriptions.set_filter(svc.store, svc.settings, chat_id, target, words)
     name = texts.escape(subscriptions.display_name(changed, svc.settings))
-    await reply(update, f"Filter for <b>{name}</b>: {texts.filter_words(changed)}")
+    shown = texts.filter_words(changed, _)
+    await reply(update, _("Filter for <b>{name}</b>: {words}", name=name, words=shown))
 
 
 async def stop(update: Update, context: Context) -> None:
     """Unsubscribe from everything and forget the chat."""
     arguments(context, "stop", most=0)
     await ensure_may_change(update, context)
+    _ = await translator_of(update, context)
     await services(context).store.forget_chat(message_of(update).chat_id)
-    await reply(update, texts.STOPPED)
+    await reply(update, _(texts.STOPPED))
 
 
 async def unknown(update: Update, context: Context) -> None:
@@ -237,7 +260,7 @@ async def unknown(update: Update, context: Context) -> None:
     ours = addressee.lower() == services(context).bot_username.lower()
     if (addressee and not ours) or (not addressee and chat_kind(update) != "private"):
         return
-    await reply(update, texts.unknown_command(name))
+    await reply(update, texts.unknown_command(name, await translator_of(update, context)))
 
 
 async def migrated(update: Update, context: Context) -> None:
@@ -254,7 +277,8 @@ async def migrated(update: Update, context: Context) -> None:
 
 async def private_text(update: Update, context: Context) -> None:
     """Plain text in a private chat that is neither a command nor a link."""
-    await reply(update, texts.PRIVATE_HINT)
+    _ = await translator_of(update, context)
+    await reply(update, _(texts.PRIVATE_HINT))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

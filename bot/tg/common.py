@@ -13,12 +13,13 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.errors import InputError, NotAllowedError, UsageError
-from bot.i18n import Translator, negotiate, translator
+from bot.i18n import N_, Translator, negotiate, translator
 from bot.model import ChatKind
 from bot.tg.bot_data import services
 from bot.tg.texts import STALE_BUTTON, split_lines
 
 Context = ContextTypes.DEFAULT_TYPE
+ADMINS_ONLY = N_("only this group's admins can change what it follows")
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 _KINDS: dict[str, ChatKind] = {
     ChatType.PRIVATE: "private",
@@ -32,7 +33,7 @@ def message_of(update: Update) -> Message:
     """The update's message; handlers are registered only for updates that have one."""
     message = update.effective_message
     if message is None:
-        raise InputError("this update carries no message")
+        raise InputError(N_("this update carries no message"))
     return message
 
 
@@ -103,10 +104,10 @@ async def ensure_may_change(update: Update, context: Context) -> None:
     if not pressed and message is not None and message.sender_chat is not None:
         if message.sender_chat.id == chat.id:
             return
-        raise NotAllowedError("only this group's admins can change what it follows")
+        raise NotAllowedError(ADMINS_ONLY)
     user = update.effective_user
     if user is not None:
         member = await context.bot.get_chat_member(chat.id, user.id)
         if member.status in _ADMINS:
             return
-    raise NotAllowedError("only this group's admins can change what it follows")
+    raise NotAllowedError(ADMINS_ONLY)

@@ -60,7 +60,9 @@ def explain(error: BaseException, _: Translator) -> str | None:  # noqa: PLR0911
         # A usage line is our own HTML; any other message may quote what the user typed.
         if isinstance(error, UsageError):
             return usage_line(error.command, _) if error.command else str(error)
-        return escape(clip(str(error), QUOTE_LIMIT))
+        # The template is plain text: escape it and what it quotes (each cut short), then fill it.
+        params = {key: escape(clip(str(value), QUOTE_LIMIT)) for key, value in error.params.items()}
+        return escape(_(error.template)).format(**params)
     if isinstance(error, HTTPStatusError):
         return _("That site answered with an error ({status}).", status=error.status)
     if isinstance(error, FetchError):

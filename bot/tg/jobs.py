@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.errors import NewsbotError
+from bot.i18n import translator
 from bot.model import RouteOptions
 from bot.service.channels import install_channel, routed_sources
 from bot.service.deliver import utcnow
@@ -154,15 +155,17 @@ async def resume_broadcasts(context: Context) -> None:
     for unfinished in await found.store.unfinished_broadcasts():
         if unfinished.id in workers.broadcaster.running:
             continue
+        author = await found.store.get_chat(unfinished.author_id)
+        _ = translator(author.language if author is not None else None)
         try:
             status = await found.messenger.send(
-                unfinished.author_id, f"Resuming broadcast #{unfinished.id}…"
+                unfinished.author_id, _("Resuming broadcast #{id}…", id=unfinished.id)
             )
         except NewsbotError as exc:
             log.warning("broadcast %d: no status message (%s)", unfinished.id, exc)
             status = 0
         log.info("resuming broadcast %d (%d left)", unfinished.id, unfinished.remaining)
-        start_broadcast(context.application, unfinished.id, unfinished.author_id, status)
+        start_broadcast(context.application, unfinished.id, unfinished.author_id, status, _)
 
 
 async def install_config_channels(context: Context) -> None:
@@ -176,7 +179,7 @@ async def install_config_channels(context: Context) -> None:
                 chat.id,
                 chat.title,
                 routed_sources(found.settings, entry),
-                RouteOptions(entry.points, entry.hashtags, entry.link_preview),
+                RouteOptions(entry.points, entry.hashtags, entry.link_preview, entry.language),
             )
         except (TelegramError, NewsbotError) as exc:
             log.warning("channel %s from the config not installed: %s", entry.chat, exc)

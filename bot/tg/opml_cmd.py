@@ -8,7 +8,7 @@ from telegram import Document, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.errors import OPMLError, UsageError
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.service import opml
 from bot.tg import texts
 from bot.tg.bot_data import services
@@ -36,14 +36,19 @@ async def export(update: Update, context: Context) -> None:
     svc = services(context)
     message = message_of(update)
     found = await svc.store.list_subscriptions(message.chat_id)
+    _ = await translator_of(update, context)
     if not found:
-        await reply(update, texts.NOTHING_FOLLOWED)
+        await reply(update, _(texts.NOTHING_FOLLOWED))
         return
     data = opml.export_opml(found, svc.settings, "newsbot subscriptions")
     await message.reply_document(
         data,
         filename=EXPORT_FILENAME,
-        caption=f"Your {len(found)} subscriptions. Send this file back to me to /import it.",
+        caption=_.ngettext(
+            "Your {n} subscription. Send this file back to me to /import it.",
+            "Your {n} subscriptions. Send this file back to me to /import it.",
+            len(found),
+        ),
         do_quote=False,
     )
 
@@ -57,27 +62,27 @@ def _reason(failure: opml.FeedImported, _: Translator) -> str:
 
 
 def _import_report(report: opml.ImportReport, _: Translator) -> str:
-    lines = [f"📥 Imported: <b>{len(report.added)}</b> new"]
+    lines = [_("📥 Imported: <b>{count}</b> new", count=len(report.added))]
     if report.already:
-        lines.append(f"Already followed: {len(report.already)}")
+        lines.append(_("Already followed: {count}", count=len(report.already)))
     if report.over_limit:
-        lines.append(f"Skipped, over this chat's limit: {report.over_limit}")
+        lines.append(_("Skipped, over this chat's limit: {count}", count=report.over_limit))
     if report.failed:
-        lines.append(f"Could not add {len(report.failed)}:")
+        lines.append(_("Could not add {count}:", count=len(report.failed)))
         # Explained as /subscribe would: the raw reason may reveal which internal names resolve.
         lines.extend(
             f"• {texts.escape(texts.clip(failure.url, URL_LIMIT))} — {_reason(failure, _)}"
             for failure in report.failures[:LISTED_FAILURES]
         )
         if len(report.failed) > LISTED_FAILURES:
-            lines.append(f"…and {len(report.failed) - LISTED_FAILURES} more")
+            lines.append(_("…and {count} more", count=len(report.failed) - LISTED_FAILURES))
     return "\n".join(lines)
 
 
 async def _import_document(update: Update, context: Context, document: Document) -> None:
     await ensure_may_change(update, context)
     if document.file_size is not None and document.file_size > opml.MAX_OPML_BYTES:
-        raise OPMLError(f"the file is larger than {opml.MAX_OPML_BYTES // 1024} KiB")
+        raise OPMLError(N_("the file is larger than {size} KiB"), size=opml.MAX_OPML_BYTES // 1024)
     svc = services(context)
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())

@@ -7,10 +7,11 @@ from typing import Any
 from telegram import MessageEntity, Update
 from telegram.ext import Application, MessageHandler, filters
 
+from bot.i18n.labels import post_labels
 from bot.service import reading
 from bot.text.render import render_digest, render_html
 from bot.tg.bot_data import Services, services
-from bot.tg.common import Context, arguments, message_of, reply
+from bot.tg.common import Context, arguments, message_of, reply, translator_of
 
 
 async def _points(svc: Services, chat_id: int) -> int:
@@ -33,10 +34,14 @@ async def latest(update: Update, context: Context) -> None:
         count=count,
         max_points=await _points(svc, chat_id),
     )
+    _ = await translator_of(update, context)
     if not summaries:
-        await reply(update, "Nothing to show yet; new posts appear as soon as they are published.")
+        await reply(
+            update, _("Nothing to show yet; new posts appear as soon as they are published.")
+        )
         return
-    for text in render_digest(summaries):
+    labels = post_labels(_)
+    for text in render_digest(summaries, labels=labels):
         await reply(update, text)
 
 
@@ -44,7 +49,8 @@ async def _summarize(update: Update, context: Context, url: str) -> None:
     svc = services(context)
     points = await _points(svc, message_of(update).chat_id)
     summary = await reading.summarize_link(svc.fetcher, svc.summarizer, url, points)
-    await reply(update, render_html(summary, max_points=points))
+    labels = post_labels(await translator_of(update, context))
+    await reply(update, render_html(summary, max_points=points, labels=labels))
 
 
 async def summarize(update: Update, context: Context) -> None:

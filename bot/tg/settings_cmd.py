@@ -1,15 +1,21 @@
-"""/settings: show a chat's preferences with buttons, or change one from arguments."""
+"""/settings: show a chat's preferences with buttons, or change one from arguments.
+
+The interface language is one of them (`/settings language uk`, or the 🌐 button and its list
+of languages); a group's language, like its other settings, is changed by its admins.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.errors import UsageError
-from bot.model import MAX_POINTS, MIN_POINTS, ChatSettings
-from bot.service.chat_settings import apply_setting
+from bot.i18n import LANGUAGES, Translator, language_name
+from bot.model import MAX_POINTS, MIN_POINTS, Chat
+from bot.service.chat_settings import LANGUAGE_KEYS, apply_setting, parse_language
 from bot.tg import texts
 from bot.tg.bot_data import services
 from bot.tg.common import (
@@ -20,37 +26,75 @@ from bot.tg.common import (
     ensure_may_change,
     message_of,
     reply,
+    translator_of,
 )
 
+# Callback data of the 🌐 button that opens the list of languages.
+LANGUAGE_LIST = "set:languages:list"
 
-def settings_keyboard(current: ChatSettings) -> InlineKeyboardMarkup:
-    """Buttons for the common changes: points −/+, previews, instant/digest."""
+
+def settings_keyboard(chat: Chat, _: Translator) -> InlineKeyboardMarkup:
+    """Buttons for the common changes: points −/+, previews, instant/digest, language."""
+    current = chat.settings
     fewer = max(MIN_POINTS, current.points - 1)
     more = min(MAX_POINTS, current.points + 1)
-    preview = "off" if current.link_preview else "on"
-    mode = "instant" if current.delivery_mode == "digest" else "digest"
+    if current.link_preview:
+        preview = InlineKeyboardButton(_("Previews off"), callback_data="set:preview:off")
+    else:
+        preview = InlineKeyboardButton(_("Previews on"), callback_data="set:preview:on")
+    if current.delivery_mode == "digest":
+        mode = InlineKeyboardButton(_("Switch to instant"), callback_data="set:mode:instant")
+    else:
+        mode = InlineKeyboardButton(_("Switch to digest"), callback_data="set:mode:digest")
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("− point", callback_data=f"set:points:{fewer}"),
-                InlineKeyboardButton("+ point", callback_data=f"set:points:{more}"),
+                InlineKeyboardButton(_("− point"), callback_data=f"set:points:{fewer}"),
+                InlineKeyboardButton(_("+ point"), callback_data=f"set:points:{more}"),
             ],
-            [InlineKeyboardButton(f"Previews {preview}", callback_data=f"set:preview:{preview}")],
-            [InlineKeyboardButton(f"Switch to {mode}", callback_data=f"set:mode:{mode}")],
+            [preview],
+            [mode],
+            [InlineKeyboardButton(_("🌐 Language"), callback_data=LANGUAGE_LIST)],
         ]
     )
 
 
-async def _change(update: Update, context: Context, key: str, value: str) -> ChatSettings:
+def language_keyboard(current: str) -> InlineKeyboardMarkup:
+    """One button per shipped language, each in its own name; the current one is ticked."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"{'✅ ' if code == current else ''}{language_name(code)}",
+                    callback_data=f"set:language:{code}",
+                )
+            ]
+            for code in LANGUAGES
+        ]
+    )
+
+
+async def _chat(update: Update, context: Context) -> Chat:
+    store = services(context).store
+    chat_id = message_of(update).chat_id
+    return await store.get_chat(chat_id) or await store.upsert_chat(chat_id, chat_kind(update))
+
+
+async def _change(update: Update, context: Context, key: str, value: str) -> Chat:
     await ensure_may_change(update, context)
     store = services(context).store
-    message = message_of(update)
-    chat = await store.get_chat(message.chat_id) or await store.upsert_chat(
-        message.chat_id, chat_kind(update)
-    )
+    chat = await _chat(update, context)
+    if key.lower() in LANGUAGE_KEYS:
+        return await store.upsert_chat(chat.id, chat.kind, language=parse_language(value))
     changed = apply_setting(chat.settings, key, value)
     await store.update_chat_settings(chat.id, changed)
-    return changed
+    return dataclasses.replace(chat, settings=changed)
+
+
+async def _view(update: Update, context: Context, chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings message in the chat's language (after a change: the new one)."""
+    _ = await translator_of(update, context)
+    return texts.chat_settings(chat.settings, _.language, _), settings_keyboard(chat, _)
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -58,23 +102,22 @@ async def settings_command(update: Update, context: Context) -> None:
     args = arguments(context, "settings", most=2)
     if len(args) == 1:
         raise UsageError(command="settings")
-    if args:
-        current = await _change(update, context, args[0], args[1])
-    else:
-        chat = await services(context).store.get_chat(message_of(update).chat_id)
-        current = chat.settings if chat is not None else ChatSettings()
-    await reply(update, texts.chat_settings(current), settings_keyboard(current))
+    chat = await _change(update, context, *args) if args else await _chat(update, context)
+    text, markup = await _view(update, context, chat)
+    await reply(update, text, markup)
 
 
 async def settings_button(update: Update, context: Context) -> None:
-    """A settings button: `set:<key>:<value>`."""
+    """A settings button: `set:<key>:<value>`, or `set:languages:list` for the language list."""
     query = update.callback_query
     assert query is not None
     key, value = callback_fields(query.data, 2)
-    current = await _change(update, context, key, value)
-    await query.edit_message_text(
-        texts.chat_settings(current), reply_markup=settings_keyboard(current)
-    )
+    if key == "languages":
+        current = await translator_of(update, context)
+        await query.edit_message_reply_markup(language_keyboard(current.language))
+    else:
+        text, markup = await _view(update, context, await _change(update, context, key, value))
+        await query.edit_message_text(text, reply_markup=markup)
     await query.answer()
 
 
