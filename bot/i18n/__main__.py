@@ -21,7 +21,7 @@ BUGS_ADDRESS = "https://github.com/newsbot/newsbot/issues"
 
 
 def _pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
 
 
 def extract() -> None:

@@ -145,9 +145,10 @@ class LocalBotAPI(BotAPIAddress):
         user_id: int | None = None,
         reply_to: JSON | None = None,
         extra: JSON | None = None,
+        language_code: str | None = "en",
     ) -> JSON:
         """A user writes in a chat (private when `user_id` is omitted); returns the message."""
-        sender = tu.user(user_id if user_id is not None else chat_id)
+        sender = tu.user(user_id if user_id is not None else chat_id, language_code=language_code)
         message: JSON = {
             "message_id": self._next_message_id(chat_id),
             "date": tu.now(),

@@ -23,9 +23,17 @@ def now() -> int:
     return int(time.time())
 
 
-def user(user_id: int, *, first_name: str = "Test", username: str | None = None) -> JSON:
-    """A human user."""
-    result: JSON = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def user(
+    user_id: int,
+    *,
+    first_name: str = "Test",
+    username: str | None = None,
+    language_code: str | None = "en",
+) -> JSON:
+    """A human user (`language_code`: what their Telegram app is set to; None: not sent)."""
+    result: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        result["language_code"] = language_code
     if username:
         result["username"] = username
     return result
