@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from bot.config import Settings
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, NewsbotError
+from bot.i18n import Translator, translator
 from bot.llm.client import ChatClient
 from bot.llm.summarizer import LLMSummarizer
 from bot.ops.logs import register_secret
@@ -149,7 +150,7 @@ async def open_runtime(
                 deliverer,
                 sources={s.id: FeedSource(s.name, s.poll_interval) for s in settings.sources},
                 max_points=settings.summarizer.max_points,
-                alert=operator_alert(settings, messenger, pacer),
+                alert=operator_alert(settings, messenger, pacer, store),
             )
             broadcaster = (
                 Broadcaster(store, messenger, pacer)
@@ -172,17 +173,26 @@ async def open_runtime(
 
 
 def operator_alert(
-    settings: Settings, messenger: Messenger, pacer: Pacer
+    settings: Settings, messenger: Messenger, pacer: Pacer, store: Store
 ) -> Callable[[str], Awaitable[None]]:
-    """Send a plain-text alert to the operator's chat (nowhere if none is configured)."""
+    """Send a plain-text alert to the operator's chat (nowhere if none is configured), in the
+    operator's language when the alert is a translatable `bot.i18n.Text`."""
+
+    async def language(chat_id: int) -> Translator:
+        try:
+            operator = await store.get_chat(chat_id)
+        except NewsbotError:  # the alert matters more than its language
+            operator = None
+        return translator(operator.language if operator is not None else None)
 
     async def alert(text: str) -> None:
         chat_id = admin_chat(settings)
         if chat_id is None:
             return
         await pacer.acquire(chat_id)
+        _ = await language(chat_id)
         try:
-            await messenger.send(chat_id, escape_html(text))
+            await messenger.send(chat_id, escape_html(_.text(text)))
         except DeliveryError as exc:
             log.warning("could not alert the operator: %s", exc)
 

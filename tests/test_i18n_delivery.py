@@ -8,7 +8,9 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
+from bot.i18n import translator
 from bot.model import ChatSettings, RouteOptions
+from bot.service.poll import ALERT_AFTER_FAILURES
 from tests.feed_server import Story
 from tests.test_delivery import CHANNEL, subscribe, world
 
@@ -69,3 +71,19 @@ async def test_a_ukrainian_digest_is_labelled_in_ukrainian(
         [sent] = w.tg.sent(UKRAINIAN)
     assert sent.text.count("Джерело: ") == 2
     assert "Source: " not in sent.text
+
+
+async def test_an_operator_alert_is_composed_in_english_and_shown_in_the_operators_language(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    async with world(tmp_path, httpserver) as w:
+        url, _ = await w.city_feed(701)
+        w.site.broken.add("city")
+        for _ in range(ALERT_AFTER_FAILURES):
+            await w.poll(url)
+        [alert] = w.alerts
+    assert f"({url}) is failing after {ALERT_AFTER_FAILURES} failed polls: " in alert
+    ukrainian = translator("uk").text(alert)
+    assert ukrainian.startswith("Стрічка ")
+    assert f"({url}) дає збої: невдалих опитувань поспіль — {ALERT_AFTER_FAILURES}." in ukrainian
+    assert "server error 500" in ukrainian  # the error itself is quoted as it came

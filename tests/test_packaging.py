@@ -110,6 +110,8 @@ def test_the_wheel_carries_samples_migrations_and_the_entry_point(wheel: Path) -
     assert any(name.startswith("bot/store/migrations/versions/") for name in names)
     assert on_disk - names == set()
     assert "bot/py.typed" in names
+    for language in ("uk", "ru", "de", "es", "fr"):
+        assert f"bot/i18n/locale/{language}/LC_MESSAGES/newsbot.mo" in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "newsbot = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
@@ -156,3 +158,27 @@ def test_a_fresh_virtualenv_installs_the_wheel_and_runs_the_demo(
         check=True,
     )
     assert located.stdout.startswith(str(venv))
+    # The installed wheel speaks Ukrainian: compiled catalogue, plural rules and Babel's formats.
+    ukrainian = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from bot.i18n import translator; from bot.tg.command_table import help_text; "
+            "_ = translator('uk'); "
+            "print(_('Source: {source} (via {publisher})', source='Politico', "
+            "publisher='Українська правда')); "
+            "print(_.ngettext('{n} failure', '{n} failures', 5)); "
+            "print(_.duration(120)); print(help_text(_).splitlines()[0])",
+        ],
+        cwd=away,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ukrainian.stdout.splitlines() == [
+        "Джерело: Politico (через Українська правда)",
+        "5 збоїв",
+        "2 хвилини",
+        "<b>Що я вмію</b>",
+    ]

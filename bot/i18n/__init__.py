@@ -32,6 +32,23 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
     return message
 
 
+class Text(str):
+    """An English text that keeps its template and values, so whoever shows it can translate it.
+
+    For texts composed far from their reader (operator alerts from the poller): it is the
+    English string everywhere a `str` is expected, and `Translator.text` renders it anew.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, /, **params: object) -> Text:
+        made = super().__new__(cls, template.format(**params) if params else template)
+        made.template = template
+        made.params = params
+        return made
+
+
 def negotiate(code: str | None) -> str:
     """A shipped language for a Telegram `language_code` (`uk`, `de-AT`, `pt-BR`, None).
 
@@ -64,6 +81,12 @@ class Translator:
     def __call__(self, message: str, /, **params: object) -> str:
         text = self._catalogue.gettext(message)
         return text.format(**params) if params else text
+
+    def text(self, message: str) -> str:
+        """A `Text` translated (its values as they are); any other string unchanged."""
+        if isinstance(message, Text):
+            return self(message.template, **message.params)
+        return message
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: object) -> str:
         """The plural form the language needs for `n`; `{n}` is filled in too."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from bot.errors import FetchError, NewsbotError, StoreError
 from bot.feeds import policy
+from bot.i18n import N_, Text
 from bot.model import DEFAULT_POINTS, DeliveryRequest, Entry, Item, StoredFeed, Summary
 from bot.ops import metrics
 from bot.service.articles import article_of
@@ -225,11 +226,13 @@ class Poller:
         if state.consecutive_failures == ALERT_AFTER_FAILURES or (
             feed.state.active and not state.active
         ):
-            what = "is failing" if state.active else "was switched off"
-            await self._alert(
-                f"Feed {source.name} ({feed.url}) {what} after "
-                f"{state.consecutive_failures} failed polls: {state.last_error}"
+            template = (
+                N_("Feed {name} ({url}) is failing after {count} failed polls: {error}")
+                if state.active
+                else N_("Feed {name} ({url}) was switched off after {count} failed polls: {error}")
             )
+            values = {"name": source.name, "url": feed.url, "error": state.last_error}
+            await self._alert(Text(template, count=state.consecutive_failures, **values))
 
     async def _record_baseline(
         self, feed: StoredFeed, source: FeedSource, entries: Sequence[Entry], problems: list[str]
