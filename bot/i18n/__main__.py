@@ -50,6 +50,7 @@ def extract() -> None:
                 "-l",
                 language,
                 "--no-fuzzy-matching",
+                "--ignore-obsolete",
                 "--width=100",
             )
 

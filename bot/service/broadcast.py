@@ -145,7 +145,9 @@ class Broadcaster:
         `InputError` before anything is stored or sent.
         """
         if problem := html_problem(text):
-            raise InputError(f"the message is not valid Telegram HTML: {problem}")
+            raise InputError(
+                N_("the message is not valid Telegram HTML: {problem}"), problem=problem
+            )
         broadcast = await self._store.create_broadcast(text, author_id, include_groups)
         log.info("broadcast %d created with %d targets", broadcast.id, broadcast.remaining)
         return broadcast
