@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from bot.i18n import LANGUAGES, translator
 from bot.tg.command_table import menu
 from tests.fakes import Call, FakeTelegram
-from tests.feed_server import Story
+from tests.feedserver import Story
 from tests.tg_app import USER, answer_to, ask, city_news, subscriber_bot
 from tests.tg_harness import store_of
 
@@ -102,7 +102,7 @@ async def test_settings_language_switches_the_chat_for_good(tmp_path: Path) -> N
         shown = await say(tg, "/settings", "en")
         message = tg.last_message(USER)
         assert "🌐 Мова" in str(shown.params["reply_markup"])
-        tg.press_button(message, "set:languages:")
+        tg.press_button(message, "set:languages:list")
         await tg.wait_for(lambda c: c.method == "editMessageReplyMarkup")
         listed = tg.last_message(USER)["reply_markup"]["inline_keyboard"]
         names = [row[0]["text"] for row in listed]

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from bot.i18n import translator
 from bot.model import ChatSettings, RouteOptions
 from bot.service.poll import ALERT_AFTER_FAILURES
-from tests.feed_server import Story
+from tests.feedserver import Story
 from tests.test_delivery import CHANNEL, subscribe, world
 
 UKRAINIAN, ENGLISH, GERMAN = 201, 202, 203

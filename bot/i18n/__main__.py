@@ -30,6 +30,7 @@ def extract() -> None:
         "extract",
         "--no-location",
         "--sort-output",
+        "--add-comments=TRANSLATORS:",
         "--project=newsbot",
         f"--msgid-bugs-address={BUGS_ADDRESS}",
         "--width=100",
