@@ -112,14 +112,25 @@ def test_first_line_is_taken_as_headline_only_when_it_looks_like_one():
     assert summarize_text(f"{body}\nMore details will follow later.").headline != body
 
 
+def test_whole_sentences_up_to_400_characters_are_kept_whole():
+    """Points ended cut with "…" at 220 characters on 10% of CNN/DM and 24% of French points."""
+    clause = "the committee reviewed the budget line by line with the ministry's experts"
+    sentence = f"After weeks of talks, {clause}, {clause}, {clause}, and then it finally voted."
+    assert 220 < len(sentence) <= 400
+    summary = summarize_text(f"{sentence} The vote passed easily.")
+    assert summary.key_points[0] == sentence
+
+
 def test_long_sentence_is_trimmed_at_a_clause_boundary_never_mid_word():
     clause = "the committee reviewed the budget line by line with the ministry's experts"
     long_sentence = (
-        f"After weeks of talks, {clause}, {clause}, {clause}, and then it finally voted."
+        f"After weeks of talks, {clause}, {clause}, {clause}, {clause}, {clause}, "
+        f"{clause}, and then it finally voted."
     )
+    assert len(long_sentence) > 400
     summary = summarize_text(f"{long_sentence} The vote passed easily.")
     trimmed = summary.key_points[0]
-    assert len(trimmed) <= 225
+    assert len(trimmed) <= 405
     assert trimmed.endswith("…")
     assert long_sentence.startswith(trimmed.removesuffix("…"))
     assert long_sentence[len(trimmed) - 1] in ",; "

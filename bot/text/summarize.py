@@ -3,7 +3,8 @@
 The extractive summariser is deterministic, CPU-only and linear in the text size. It cleans the
 text (`bot.text.clean`), ranks the body's sentences (`bot.text.rank`: position in the story plus
 similarity to the whole document, with old context weighed less) and keeps the best
-non-redundant ones in story order, each trimmed at a clause boundary to about 220 characters.
+non-redundant ones in story order as whole sentences; only one over 400 characters is cut at a
+clause boundary.
 
 Input policy of `summarize_text`: text that is empty, whitespace only or binary (NUL bytes or
 mostly control/replacement characters) raises `InputError`; anything else gives a `Summary`, with
