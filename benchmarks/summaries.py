@@ -15,7 +15,8 @@ no stemmer): rouge-score's default tokeniser drops every non-ASCII letter. Singl
 non-English references are also compared at one point against Lead-1.
 
 `--part train|test` keeps one fixed half of each file (by a hash of the row's id), so any weight
-tuned on the dev-train half can be checked on the dev-test half.
+tuned on the dev-train half can be checked on the dev-test half. "cut" is the share of our points
+that end in "…" (a sentence cut at a clause rather than kept whole).
 
 The summariser is any `bot.summarize.Summarizer`. The LLM backend is scored the same way
 against any OpenAI-compatible endpoint (not run in CI; its fallbacks to extractive are counted
@@ -85,6 +86,8 @@ class Result:
 
     totals: dict[str, float]
     count: int = 0
+    points: int = 0
+    cut: int = 0  # points ending in "…": a sentence cut rather than whole
 
     def add(self, scores: dict[str, float]) -> None:
         for metric in METRICS:
@@ -186,6 +189,8 @@ async def evaluate(
         summary = await summarizer.summarize(Article(text=example.article), max_points=points)
         timings.append(1000 * (time.perf_counter() - started))
         reference = "\n".join(example.references)
+        ours.points += len(summary.key_points)
+        ours.cut += sum(point.endswith("…") for point in summary.key_points)
         for result, sentences in (
             (ours, summary.key_points),
             (baseline, lead(example.article, points)),
@@ -221,8 +226,9 @@ def print_rows(
     ordered = sorted(timings)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
     median = statistics.median(ordered) if ordered else 0.0
+    cut = 100 * ours.cut / max(ours.points, 1)
     for label, result, timing in (
-        (f"ours@{points}", ours, f"median {median:.2f} ms, p95 {p95:.2f} ms"),
+        (f"ours@{points}", ours, f"median {median:.2f} ms, p95 {p95:.2f} ms, cut {cut:.1f}%"),
         (f"lead-{points}", baseline, ""),
     ):
         scores = " ".join(f"{result.mean(metric):6.2f}" for metric in METRICS)
