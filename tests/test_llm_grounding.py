@@ -100,8 +100,10 @@ def test_a_long_point_is_trimmed_at_a_clause_boundary() -> None:
         "The Riverton city council voted 7 to 2 on Tuesday to approve a new pedestrian bridge "
         "over the Mill River, ending a debate that lasted three years, while opponents argued "
         "that the money should go to road repairs and Councillor James Park said the city had "
-        "postponed maintenance on 40 kilometres of streets."
+        "postponed maintenance on 40 kilometres of streets, and the mayor, who had backed the "
+        "bridge since her campaign, promised that work would start before the spring floods."
     )
+    assert len(long_point) > MAX_POINT_CHARS
     (point,) = check([long_point]).key_points
     assert len(point) <= MAX_POINT_CHARS
     assert point.endswith("…")
