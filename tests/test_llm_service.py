@@ -13,12 +13,15 @@ from tests.fakes.openai_api import FakeOpenAI, Reply, chat_reply, error_reply, j
 SAMPLE_ITEMS = 6
 
 
-def llm_settings(fake: FakeOpenAI, samples: SampleServer, database: Path) -> config.Settings:
+def llm_settings(
+    fake: FakeOpenAI, samples: SampleServer, database: Path, timeout: float = 10.0
+) -> config.Settings:
+    """Generous by default: on a loaded machine a good answer must not turn into a timeout."""
     base = config.parse(
         {
             "summarizer": {
                 "backend": "llm",
-                "llm": {"base_url": fake.base_url, "model": "fake", "timeout": 0.3},
+                "llm": {"base_url": fake.base_url, "model": "fake", "timeout": timeout},
             }
         },
         environ={},
@@ -52,7 +55,8 @@ async def test_posts_carry_the_models_points_when_it_answers_well(tmp_path: Path
 async def test_the_bot_keeps_posting_whatever_the_llm_does(tmp_path: Path, reply: Reply) -> None:
     with SampleServer() as samples:
         async with FakeOpenAI(default=reply) as fake:
-            posts = await run_cycle(llm_settings(fake, samples, tmp_path / "db.sqlite"))
+            settings = llm_settings(fake, samples, tmp_path / "db.sqlite", timeout=0.3)
+            posts = await run_cycle(settings)
     assert fake.requests, "the model was asked"
     assert len(posts) == SAMPLE_ITEMS
     assert {post.summary.backend for post in posts} == {"extractive"}
