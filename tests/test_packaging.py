@@ -163,10 +163,11 @@ def test_a_fresh_virtualenv_installs_the_wheel_and_runs_the_demo(
         [
             str(venv / "bin" / "python"),
             "-c",
-            "from bot.i18n import translator; from bot.tg.command_table import help_text; "
-            "_ = translator('uk'); "
-            "print(_('Source: {source} (via {publisher})', source='Politico', "
-            "publisher='Українська правда')); "
+            "from bot.i18n import translator; from bot.i18n.labels import labels_for; "
+            "from bot.model import Summary; from bot.text.render import source_line_html; "
+            "from bot.tg.command_table import help_text; _ = translator('uk'); "
+            "post = Summary('H', ('p',), 'Politico', 'Politico', 'Українська правда'); "
+            "print(source_line_html(post, labels_for('uk'))); "
             "print(_.ngettext('{n} failure', '{n} failures', 5)); "
             "print(_.duration(120)); print(help_text(_).splitlines()[0])",
         ],
