@@ -73,6 +73,8 @@ class TelegramSettings(_Section):
     global_rate: float = Field(default=29.0, gt=0, le=1000)
     per_chat_interval: float = Field(default=1.0, ge=0)
     group_per_minute: int = Field(default=20, ge=1)
+    # Broadcasts pay Telegram (Stars per message beyond the free 30/s) to go up to 1,000/s.
+    paid_broadcast: bool = False
 
     @field_validator("token")
     @classmethod

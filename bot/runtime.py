@@ -27,7 +27,7 @@ from bot.i18n import Translator, translator
 from bot.llm.client import ChatClient
 from bot.llm.summarizer import LLMSummarizer
 from bot.ops.logs import register_secret
-from bot.service.pacing import Limits, Pacer
+from bot.service.pacing import PAID_CEILING, Limits, Pacer
 from bot.service.ports import Messenger
 from bot.text.render import escape_html
 from bot.text.summarize import ExtractiveSummarizer, Summarizer
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 def limits_of(settings: Settings) -> Limits:
     """The pacer limits from `telegram.global_rate`, `per_chat_interval`, `group_per_minute`."""
     t = settings.telegram
-    return Limits(t.global_rate, t.per_chat_interval, t.group_per_minute)
+    paid = PAID_CEILING - t.global_rate if t.paid_broadcast else None
+    return Limits(t.global_rate, t.per_chat_interval, t.group_per_minute, paid_rate=paid or None)
 
 
 def admin_chat(settings: Settings) -> int | None:
@@ -141,7 +142,9 @@ async def open_runtime(
     store = await open_store(settings.database.url)
     try:
         async with open_tools(settings, llm_api_key=llm_api_key) as tools:
-            pacer = Pacer(limits or limits_of(settings))
+            # Many instances share PostgreSQL, and with it Telegram's budget; SQLite has one.
+            shared = store if store.dialect == "postgresql" else None
+            pacer = Pacer(limits or limits_of(settings), shared=shared)
             deliverer = Deliverer(store, messenger, pacer)
             poller = Poller(
                 store,
@@ -152,10 +155,13 @@ async def open_runtime(
                 max_points=settings.summarizer.max_points,
                 alert=operator_alert(settings, messenger, pacer, store),
             )
+            paid = settings.telegram.paid_broadcast
             broadcaster = (
-                Broadcaster(store, messenger, pacer)
+                Broadcaster(store, messenger, pacer, paid=paid)
                 if progress_interval is None
-                else Broadcaster(store, messenger, pacer, progress_interval=progress_interval)
+                else Broadcaster(
+                    store, messenger, pacer, progress_interval=progress_interval, paid=paid
+                )
             )
             yield Runtime(
                 settings=settings,

@@ -41,9 +41,15 @@ class SlowTelegram:
         thread_id: int | None = None,
         link_preview: bool = False,
         reply_markup: Keyboard | None = None,
+        paid: bool = False,
     ) -> int:
         message_id = await self._inner.send(
-            chat_id, html, thread_id=thread_id, link_preview=link_preview, reply_markup=reply_markup
+            chat_id,
+            html,
+            thread_id=thread_id,
+            link_preview=link_preview,
+            reply_markup=reply_markup,
+            paid=paid,
         )
         await asyncio.sleep(self._delay)
         return message_id

@@ -125,6 +125,7 @@ class OfflineMessenger:
         thread_id: int | None = None,
         link_preview: bool = False,
         reply_markup: Keyboard | None = None,
+        paid: bool = False,
     ) -> int:
         """Refuse: nothing is sent."""
         raise TelegramUnavailableError("not connected to Telegram")

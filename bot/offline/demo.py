@@ -162,6 +162,7 @@ class ChannelRecorder:
         thread_id: int | None = None,
         link_preview: bool = False,
         reply_markup: Keyboard | None = None,
+        paid: bool = False,
     ) -> int:
         """Keep the post; its message id is its position."""
         message_id = len(self.posts) + 1

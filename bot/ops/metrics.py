@@ -123,6 +123,34 @@ LAST_POLL_CYCLE = Gauge(
 )
 """Set with `.set_to_current_time()` at the end of each cycle; readiness reads it."""
 
+LEADER = Gauge(
+    "newsbot_leader",
+    "1 while this instance holds the leader lease (runs polls, posts and digests), else 0.",
+    registry=REGISTRY,
+)
+"""Set by the leadership job; `/healthz` reports it too."""
+
+BUDGET_WAITS = Counter(
+    "newsbot_send_budget_waits",
+    "Times a message waited for the sending budget (shared by all instances on PostgreSQL).",
+    registry=REGISTRY,
+)
+BUDGET_WAIT_SECONDS = Counter(
+    "newsbot_send_budget_wait_seconds",
+    "Seconds messages waited for the sending budget in all.",
+    registry=REGISTRY,
+)
+BUDGET_LATE = Counter(
+    "newsbot_send_budget_late_slots",
+    "Shared slots given up because the sender woke too late to use them without bunching.",
+    registry=REGISTRY,
+)
+BUDGET_THROTTLED = Counter(
+    "newsbot_send_budget_throttled",
+    "429 answers that paused every sender (shared with the other instances on PostgreSQL).",
+    registry=REGISTRY,
+)
+
 _BROADCAST_STATES = ("sent", "blocked", "failed", "remaining")
 
 
@@ -136,6 +164,22 @@ def last_poll_cycle() -> float | None:
     """Unix time of the last finished poll cycle, or None if none has finished yet."""
     value = REGISTRY.get_sample_value("newsbot_last_poll_cycle_timestamp_seconds")
     return value if value else None
+
+
+def instance_status() -> dict[str, object]:
+    """Whether this instance leads and what its sending budget did, for `/healthz`."""
+
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    return {
+        "leader": value("newsbot_leader") == 1.0,
+        "send_budget": {
+            "waits": int(value("newsbot_send_budget_waits_total")),
+            "wait_seconds": round(value("newsbot_send_budget_wait_seconds_total"), 3),
+            "throttled_429": int(value("newsbot_send_budget_throttled_total")),
+        },
+    }
 
 
 def exposition() -> bytes:

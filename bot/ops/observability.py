@@ -99,7 +99,12 @@ class HealthServer:
             checks = {"loop": "ok", "database": await self._database(), "poll": self._poll()}
             ready = all(value.startswith("ok") for value in checks.values())
             status = "ok" if ready else "unavailable"
-            return _json(200 if ready else 503, {"status": status, "checks": checks})
+            body: dict[str, object] = {
+                "status": status,
+                "checks": checks,
+                "instance": metrics.instance_status(),
+            }
+            return _json(200 if ready else 503, body)
         if route == "/metrics":
             return Response(200, metrics.exposition(), metrics.CONTENT_TYPE)
         return Response(404, b'{"error": "not found"}\n')

@@ -121,7 +121,10 @@ class Broadcaster:
         lease_seconds: float = LEASE_SECONDS,
         progress_interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        paid: bool = False,
     ) -> None:
+        # `paid`: every message is a paid broadcast (`telegram.paid_broadcast`), up to 1,000/s.
+        self._paid = paid
         self._store = store
         self._messenger = messenger
         self._pacer = pacer
@@ -288,6 +291,7 @@ class Broadcaster:
                     html,
                     may_send=still_ours,
                     on_migrated=moved,
+                    paid=self._paid,
                 )
                 if sent.failure == "unavailable":
                     attempts += 1

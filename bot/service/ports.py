@@ -8,6 +8,8 @@
   `SummarizerError` to the service: the LLM backend falls back to the extractive summary
   itself (`bot.llm.summarizer`, the one fallback); only text nothing can summarise raises.
 - `Catalogue`: the operator's sources and the per-chat limit (`bot.config.Settings` is one).
+- `SendBudget`: Telegram's limits shared by every instance of one bot (the PostgreSQL store
+  implements it; one instance on SQLite paces in process and needs none).
 - `Messenger`: Telegram. `bot.tg.messenger.TelegramMessenger` implements it over
   python-telegram-bot; tests and benchmarks may implement it over anything.
 
@@ -39,6 +41,7 @@ __all__ = [
     "Keyboard",
     "Messenger",
     "PageReader",
+    "SendBudget",
     "Store",
     "Summarizer",
     "Web",
@@ -126,8 +129,12 @@ class Messenger(Protocol):
         thread_id: int | None = None,
         link_preview: bool = False,
         reply_markup: Keyboard | None = None,
+        paid: bool = False,
     ) -> int:
-        """Send one HTML message and return Telegram's message id once Telegram confirmed it."""
+        """Send one HTML message and return Telegram's message id once Telegram confirmed it.
+
+        `paid`: send it as a paid broadcast (`allow_paid_broadcast`, charged per message).
+        """
         ...
 
     async def edit(
@@ -139,4 +146,30 @@ class Messenger(Protocol):
         reply_markup: Keyboard | None = None,
     ) -> None:
         """Replace the text of a message the bot sent (an unchanged text is not an error)."""
+        ...
+
+
+class SendBudget(Protocol):
+    """Slots of Telegram's limits shared by every instance, however many send at once."""
+
+    async def reserve_send_slot(self, bucket: str, interval: float, slack: float) -> float:
+        """Take the next slot of a bucket sending one message every `interval` seconds.
+
+        Answers when the slot is due, as Unix time (the database's clock: keep hosts on NTP).
+        """
+        ...
+
+    async def reserve_chat_slot(self, chat_id: int, interval: float) -> float:
+        """Book this chat's next message at least `interval` after its previous one.
+
+        Answers the seconds to wait for it.
+        """
+        ...
+
+    async def pause_sending(self, seconds: float) -> None:
+        """Telegram answered 429: no bucket gives a slot for `seconds` (counted as throttled)."""
+        ...
+
+    async def sending_paused_for(self) -> float:
+        """Seconds left of the longest pause any instance reported."""
         ...

@@ -78,15 +78,19 @@ async def send(
     thread_id: int | None = None,
     link_preview: bool = False,
     on_migrated: Callable[[int, int], None] | None = None,
+    paid: bool = False,
 ) -> Outcome:
-    """Send one message under Telegram's rules; "withdrawn" when `may_send()` said no first."""
+    """Send one message under Telegram's rules; "withdrawn" when `may_send()` said no first.
+
+    `paid`: a paid broadcast message (`allow_paid_broadcast`), paced on the paid schedule.
+    """
     while True:
-        await pacer.acquire(chat_id)
+        await pacer.acquire(chat_id, paid=paid)
         if not may_send():
             return Outcome(chat_id, failure="withdrawn")
         try:
             message_id = await messenger.send(
-                chat_id, html, thread_id=thread_id, link_preview=link_preview
+                chat_id, html, thread_id=thread_id, link_preview=link_preview, paid=paid
             )
         except RetryLaterError as exc:
             pacer.pause(exc.retry_after)

@@ -351,6 +351,20 @@ class Store(Protocol):
     async def drop_broadcast_draft(self, key: str, author_id: int) -> bool:
         """Delete the author's draft; False if there was none."""
 
+    # --- the sending budget shared by instances (PostgreSQL; see bot.service.ports.SendBudget) --
+
+    async def reserve_send_slot(self, bucket: str, interval: float, slack: float) -> float:
+        """Take a bucket's next slot; when it is due (Unix time, the database's clock)."""
+
+    async def reserve_chat_slot(self, chat_id: int, interval: float) -> float:
+        """Book a chat's next message `interval` after its previous one; seconds to wait."""
+
+    async def pause_sending(self, seconds: float) -> None:
+        """A 429: every bucket gives no slot for `seconds` (and counts it as throttled)."""
+
+    async def sending_paused_for(self) -> float:
+        """Seconds left of the longest 429 pause any instance reported."""
+
     # --- housekeeping ------------------------------------------------------------------------
 
     async def acquire_leadership(

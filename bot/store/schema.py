@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -208,6 +209,25 @@ broadcast_drafts = Table(
     Column("author_id", BigInteger, nullable=False),
     Column("text", Text, nullable=False),
     _created(),
+)
+
+# The sending budget every instance shares on PostgreSQL (`bot.store.budget`): per bucket the
+# theoretical arrival time of the next message and the end of a 429 pause, in epoch seconds of
+# the database's clock; per chat the earliest time it may receive again.
+send_budget = Table(
+    "send_budget",
+    metadata,
+    Column("name", String(16), primary_key=True),
+    Column("tat", Double(), nullable=False),
+    Column("paused_until", Double(), nullable=False, server_default=text("0")),
+    Column("throttled", BigInteger, nullable=False, server_default=text("0")),
+)
+
+send_budget_chats = Table(
+    "send_budget_chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("tat", Double(), nullable=False),
 )
 
 leader_leases = Table(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.errors import StoreError
 from bot.model import StoreStats
 from bot.store import migrate
+from bot.store.budget import BudgetMixin
 from bot.store.chats import ChatsMixin
 from bot.store.drafts import DraftsMixin
 from bot.store.feeds import FeedsMixin
@@ -25,7 +26,7 @@ from bot.store.schema import (
 )
 
 
-class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, DraftsMixin):
+class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, DraftsMixin, BudgetMixin):
     """One database, SQLite (one instance) or PostgreSQL (many instances)."""
 
     @classmethod
@@ -78,6 +79,8 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, DraftsMixin):
 
     async def prune(self, older_than: datetime, batch_size: int = 1000) -> int:
         removed = await self._prune_drafts(older_than)
+        if self._dialect == "postgresql":
+            removed += await self._prune_budget(self._now(None))
         for table, column in ((deliveries, deliveries.c.created_at), (items, items.c.first_seen)):
             while True:
                 batch = select(table.c.id).where(column < older_than).limit(batch_size)

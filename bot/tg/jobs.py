@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot.errors import NewsbotError
 from bot.i18n import translator
 from bot.model import RouteOptions
+from bot.ops import metrics
 from bot.service.channels import install_channel, routed_sources
 from bot.service.deliver import utcnow
 from bot.tg.admin import start_broadcast
@@ -115,6 +116,7 @@ async def leadership_job(context: Context) -> None:
         return
     log.info("this instance %s the leader", "is now" if leader else "is no longer")
     workers.leader = leader
+    metrics.LEADER.set(1 if leader else 0)
     if leader:
         await install_config_channels(context)
         await resume_broadcasts(context)
@@ -132,6 +134,7 @@ async def step_down(application: App) -> None:
     if not workers.leader:
         return
     workers.leader = False
+    metrics.LEADER.set(0)
     try:
         await services_of(application).store.release_leadership(LEADER_LEASE)
     except NewsbotError as exc:

@@ -120,6 +120,7 @@ class TelegramMessenger:
         thread_id: int | None = None,
         link_preview: bool = False,
         reply_markup: Keyboard | None = None,
+        paid: bool = False,
     ) -> int:
         """Send one HTML message; Telegram's message id once it confirmed."""
         try:
@@ -130,6 +131,7 @@ class TelegramMessenger:
                 message_thread_id=thread_id,
                 link_preview_options=_ENABLED_PREVIEW if link_preview else _DISABLED_PREVIEW,
                 reply_markup=_markup(reply_markup),
+                allow_paid_broadcast=paid or None,
             )
         except TelegramError as exc:
             raise translate(exc) from exc
