@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
@@ -71,49 +70,49 @@ async def poll_once(store: Store, url: str, tg: FakeTelegram) -> StoredFeed:
         return polled
 
 
-async def test_poison_entries_are_stored_clean_with_the_good_ones(
-    store_url: str, httpserver: HTTPServer
-) -> None:
-    body = json_feed(
-        {"id": "good-1", "title": "Good one", "content_text": "Fine text."},
-        {"id": "bad", "title": f"Poison{UNSAFE} title", "content_text": f"Bad{UNSAFE} body."},
-        {"id": "good-2", "title": "Good two", "content_text": "More text."},
-    )
-    httpserver.expect_request("/feed.json").respond_with_data(body, content_type="application/json")
-    url = httpserver.url_for("/feed.json")
-    store = await open_store(store_url)
-    try:
-        async with FakeTelegram() as tg:
-            feed = await poll_once(store, url, tg)
-        titles = {item.title for item in await store.latest_items([feed.id], 10)}
-    finally:
-        await store.aclose()
-    assert titles == {"Good one", "Poison title", "Good two"}
-    assert feed.state.consecutive_failures == 0
+GOOD = (
+    {"id": "good-1", "title": "Good one", "content_text": "Fine text."},
+    {"id": "good-2", "title": "Good two", "content_text": "More text."},
+)
 
 
-async def test_an_entry_the_store_refuses_costs_only_itself_and_the_feed_is_reported(
-    fresh_postgres_url: str, httpserver: HTTPServer, tmp_path: Path
-) -> None:
-    """PostgreSQL cannot index a title key this long: that entry fails, the others land."""
-    huge = " ".join(secrets.token_hex(8) for _ in range(1200))
-    body = json_feed(
-        {"id": "good-1", "title": "Good one", "content_text": "Fine text."},
-        {"id": "huge", "title": huge, "content_text": "Odd."},
-        {"id": "good-2", "title": "Good two", "content_text": "More text."},
-    )
+async def poll_between_good_ones(
+    database_url: str, httpserver: HTTPServer, odd: dict[str, object]
+) -> tuple[StoredFeed, set[str | None], list[str]]:
+    """Serve a JSON Feed with `odd` between two good items, poll it once: the feed after the
+    poll, the stored titles and the URLs of the failing feeds."""
+    body = json_feed(GOOD[0], odd, GOOD[1])
     httpserver.expect_request("/feed.json").respond_with_data(body, content_type="application/json")
-    url = httpserver.url_for("/feed.json")
-    store = await open_store(fresh_postgres_url)
+    store = await open_store(database_url)
     try:
         async with FakeTelegram() as tg:
-            feed = await poll_once(store, url, tg)
+            feed = await poll_once(store, httpserver.url_for("/feed.json"), tg)
         titles = {item.title for item in await store.latest_items([feed.id], 10)}
         failing = [f.url for f in await store.failing_feeds()]
     finally:
         await store.aclose()
+    return feed, titles, failing
+
+
+async def test_poison_entries_are_stored_clean_with_the_good_ones(
+    store_url: str, httpserver: HTTPServer
+) -> None:
+    odd = {"id": "bad", "title": f"Poison{UNSAFE} title", "content_text": f"Bad{UNSAFE} body."}
+    feed, titles, failing = await poll_between_good_ones(store_url, httpserver, odd)
+    assert titles == {"Good one", "Poison title", "Good two"}
+    assert feed.state.consecutive_failures == 0
+    assert failing == []
+
+
+async def test_an_entry_the_store_refuses_costs_only_itself_and_the_feed_is_reported(
+    fresh_postgres_url: str, httpserver: HTTPServer
+) -> None:
+    """PostgreSQL cannot index a title key this long: that entry fails, the others land."""
+    huge = " ".join(secrets.token_hex(8) for _ in range(1200))
+    odd = {"id": "huge", "title": huge, "content_text": "Odd."}
+    feed, titles, failing = await poll_between_good_ones(fresh_postgres_url, httpserver, odd)
     assert titles == {"Good one", "Good two"}
     assert feed.state.consecutive_failures == 1
     assert feed.state.next_poll_at is not None
     assert "entries not stored" in (feed.state.last_error or "")
-    assert failing == [url]
+    assert failing == [feed.url]
