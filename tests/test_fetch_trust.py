@@ -150,3 +150,9 @@ async def test_trust_env_sends_through_the_environment_proxy_and_still_checks_ta
             await fetcher.fetch("http://intranet.test/", kind="page")
     assert fetched.body == PAGE
     assert _KeepAlive.paths == ["http://far.test/story"]
+
+
+async def test_an_over_long_url_is_refused_before_any_lookup() -> None:
+    async with Fetcher(FetchSettings(), resolver=resolver_for({})) as fetcher:
+        with pytest.raises(UnsafeURLError, match="at most 2048"):
+            await fetcher.fetch_page("http://news.test/" + "a" * 3000)

@@ -226,7 +226,7 @@ class Fetcher:
         trusted: bool = False,
     ) -> Fetched:
         """GET `url` with every safety and politeness rule; raise a typed FetchError otherwise."""
-        if len(url) > MAX_URL_CHARS:
+        if isinstance(url, str) and len(url) > MAX_URL_CHARS:
             raise UnsafeURLError(
                 f"refused a URL of {len(url)} characters (at most {MAX_URL_CHARS})"
             )
