@@ -4,7 +4,8 @@ Runs our extractor and plain `trafilatura.extract` (default, and without comment
 0.960 configuration of the published table) on the same 181 pages in one process and
 prints, for each, F1 / precision / recall / accuracy (the benchmark's own shingle metric, see
 ../shared/data/extraction-benchmark/SOURCE.md), ± bootstrap deviations, the median and total
-extraction time, and, for ours, the share of pages with a title, a site name and a date.
+extraction time, and, for ours, the share of pages with a title, a site name and a date, and how
+often the post's publisher and original source match the hand labels (docs/summaries.md).
 
     .venv/bin/python benchmarks/extraction.py [--data DIR] [--runs 3]  (timing: best of N per page)
 """
@@ -30,8 +31,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.feeds.extract import extract_article  # noqa: E402
+from bot.model import Article  # noqa: E402
+from bot.summarize import summarize_article  # noqa: E402
+from bot.text.outlets import normalise  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "extraction-benchmark"
+LABELS = REPO / "tests" / "attribution_labels.json"
 _TOKEN = re.compile(r"\w+")
 SHINGLE = 4
 
@@ -165,7 +170,31 @@ def main() -> int:
         for field in ("title", "site_name", "published", "author", "language")
     }
     print("newsbot metadata coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in share.items()))
+    print_source_lines(articles)
     return 0
+
+
+def print_source_lines(articles: dict[str, Article]) -> None:
+    """Publisher and original source against the hand labels (tests/attribution_labels.json)."""
+    if not LABELS.exists():
+        return
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))
+    publisher = original = 0
+    for label in labels.values():
+        summary = summarize_article(articles[label["url"]], max_points=3)
+        publisher += _named(summary.publisher, label["publisher"])
+        original += _named(summary.original_source, label["original"])
+    total = len(labels)
+    print(
+        f"source line vs hand labels: publisher {publisher}/{total} ({publisher / total:.1%}), "
+        f"original source incl. none {original}/{total} ({original / total:.1%})"
+    )
+
+
+def _named(name: str | None, accepted: list[str]) -> bool:
+    if not accepted:
+        return name is None
+    return name is not None and normalise(name) in {normalise(a) for a in accepted}
 
 
 if __name__ == "__main__":
