@@ -14,6 +14,7 @@ import pytest
 from bot.text.attribution import source_from_lines, source_from_text, split_title
 from bot.text.boilerplate import is_boilerplate, is_promotional
 from bot.text.clean import clean_document
+from bot.text.outlets import choose_publisher
 from bot.text.sentences import split_sentences
 from bot.text.summarize import summarize_text
 
@@ -105,3 +106,11 @@ def test_real_articles_scale_linearly_up_to_a_megabyte(shared_data):
     bound = 2 * 8 * _cost(summarize_text, small) + _SLACK
     assert _cost(summarize_text, large, under=bound) <= bound
     assert 1 <= len(summarize_text(large).key_points) <= 4
+
+
+@pytest.mark.parametrize("unit", [" ", " | ", " - ", "A.", "Ab "])
+def test_publisher_names_from_hostile_titles_and_site_names_cost_one_pass(unit):
+    hostile = "News" + unit * (_SIZE // len(unit)) + "x"
+    _assert_linear(
+        lambda text: choose_publisher([text, text], text, "https://example.com/a"), hostile
+    )

@@ -251,7 +251,7 @@ def _shares_letters(name: str, label: str) -> bool:
 
 def title_tail(title: str | None) -> str | None:
     """The last part of a page title after a separator ("… - The New York Times"), if short."""
-    parts = [p.strip() for p in _SEPARATORS.split(title or "") if p.strip()]
+    parts = [p.strip() for p in _SEPARATORS.split(" ".join((title or "").split())) if p.strip()]
     if len(parts) < 2 or len(parts[-1].split()) > _TITLE_TAIL_WORDS:
         return None
     return parts[-1]
