@@ -12,6 +12,10 @@
 Prints the peak RSS of this (the bot's) process. The store is SQLite in a temporary folder.
 
     .venv/bin/python benchmarks/broadcast.py [--chats 10000] [--limited-seconds 45]
+
+`--instances N --postgres URL` instead measures paid broadcasts from N processes sharing one
+PostgreSQL and one sending budget (`benchmarks/broadcast_instances.py`; the URL's database is
+emptied first).
 """
 
 from __future__ import annotations
@@ -191,4 +195,14 @@ if __name__ == "__main__":
     parser.add_argument(
         "--limited-seconds", type=float, default=45.0, help="time box for part 1; 0 = send all"
     )
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--instances", type=int, default=0, help="N processes on --postgres")
+    parser.add_argument("--postgres", help="database URL for --instances (emptied first)")
+    arguments = parser.parse_args()
+    if arguments.instances:
+        from broadcast_instances import run  # only this mode needs it
+
+        if not arguments.postgres:
+            parser.error("--instances needs --postgres postgresql+asyncpg://…")
+        run(arguments.postgres, arguments.chats, arguments.instances)
+    else:
+        asyncio.run(main(arguments))

@@ -6,6 +6,9 @@ long it must wait (a chat). A bucket is a virtual
 schedule (GCRA, as in `bot.service.pacing`): its row holds the time the next slot is due; taking
 one moves it on by one interval, so the instances together never exceed the rate, whoever sends.
 SQLite runs one instance and keeps the pacer's in-process schedule instead.
+
+Every instance updates the same bucket row, so its row lock is held until each commit returns:
+commits skip the WAL flush (`_fast_commit`), as a database crash only forgets recent slots.
 """
 
 from __future__ import annotations
@@ -53,10 +56,12 @@ class BudgetMixin(SQLBase):
     async def reserve_send_slot(self, bucket: str, interval: float, slack: float) -> float:
         params = {"bucket": bucket, "interval": interval, "slack": slack}
         async with self._begin() as connection:
+            await self._fast_commit(connection)
             return float((await connection.execute(_TAKE_SLOT, params)).scalar_one())
 
     async def reserve_chat_slot(self, chat_id: int, interval: float) -> float:
         async with self._begin() as connection:
+            await self._fast_commit(connection)
             wait = (
                 await connection.execute(_TAKE_CHAT, {"chat": chat_id, "interval": interval})
             ).scalar_one()

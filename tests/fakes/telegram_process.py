@@ -41,9 +41,15 @@ class RemoteFake(BotAPIAddress):
 
 
 @contextlib.contextmanager
-def running_in_process(*, limits: bool = False, record: bool = False) -> Iterator[RemoteFake]:
-    """Start the fake in a child process for the duration of the block."""
-    flags = [*(["--limits"] if limits else []), *([] if record else ["--no-record"])]
+def running_in_process(
+    *, limits: bool = False, record: bool = False, paid: bool = False
+) -> Iterator[RemoteFake]:
+    """Start the fake in a child process for the duration of the block (`paid`: 1,000 msg/s)."""
+    flags = [
+        *(["--limits"] if limits else []),
+        *(["--paid"] if paid else []),
+        *([] if record else ["--no-record"]),
+    ]
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.telegram_process", *flags],
         cwd=REPO,
@@ -63,14 +69,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Serve until terminated; the port goes to stdout."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limits", action="store_true", help="enforce Telegram's flood limits")
+    parser.add_argument(
+        "--paid", action="store_true", help="with --limits: paid broadcast limits (1,000 msg/s)"
+    )
     parser.add_argument("--no-record", action="store_true", help="keep counters, not every call")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
 
     async def serve() -> None:
-        fake = FakeTelegram(
-            limits=TelegramLimits() if args.limits else None, record=not args.no_record
-        )
+        limits = TelegramLimits(per_second=1000.0) if args.paid else TelegramLimits()
+        fake = FakeTelegram(limits=limits if args.limits else None, record=not args.no_record)
         await fake.start(args.port)
         print(fake.port, flush=True)
         await asyncio.Event().wait()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 
 from bot.offline.botapi import LocalBotAPI
@@ -50,6 +50,9 @@ class TelegramState(LocalBotAPI):
         self.limit_hits = 0
         self._counts: Counter[tuple[str, int]] = Counter()
         self._deliveries: Counter[tuple[int | str | None, str]] = Counter()
+        # Successful sends within the last second, and the most there ever were.
+        self._last_second: deque[float] = deque()
+        self.busiest_second = 0
         self.webhook: JSON | None = None
         self._flood = Flood(limits) if limits else None
         self._files: dict[str, StoredFile] = {}
@@ -111,6 +114,10 @@ class TelegramState(LocalBotAPI):
             self._counts[(call.method, call.status)] += 1
             if call.ok and call.method in SEND_METHODS:
                 self._deliveries[(call.chat_id, call.text)] += 1
+                self._last_second.append(call.at)
+                while self._last_second[0] <= call.at - 1.0:
+                    self._last_second.popleft()
+                self.busiest_second = max(self.busiest_second, len(self._last_second))
             if self.record:
                 self.calls.append(call)
 
@@ -129,6 +136,7 @@ class TelegramState(LocalBotAPI):
                 "chats": len({chat for chat, _ in self._deliveries}),
                 "repeats": repeats,
                 "limit_hits": self.limit_hits,
+                "busiest_second": self.busiest_second,
             }
 
     def _store_file(self, content: bytes, name: str, mime_type: str) -> JSON:
