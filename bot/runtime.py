@@ -19,13 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import httpx
-
 from bot.config import Settings
 from bot.errors import DeliveryError, NewsbotError
 from bot.i18n import Translator, translator
-from bot.llm.client import ChatClient
-from bot.llm.summarizer import LLMSummarizer
 from bot.ops.logs import register_secret
 from bot.service.pacing import PAID_CEILING, Limits, Pacer
 from bot.service.ports import Messenger
@@ -33,6 +29,8 @@ from bot.text.render import escape_html
 from bot.text.summarize import ExtractiveSummarizer, Summarizer
 
 if TYPE_CHECKING:
+    import httpx
+
     from bot.feeds.fetch import Fetcher
     from bot.service.broadcast import Broadcaster
     from bot.service.deliver import Deliverer
@@ -69,6 +67,11 @@ def build_summarizer(
     """
     if settings.summarizer.backend == "extractive":
         return ExtractiveSummarizer()
+    # The LLM client (and httpx with it) loads only for the LLM backend: `newsbot summarize FILE`
+    # with the extractive one starts without it (benchmarks/startup.py).
+    from bot.llm.client import ChatClient  # noqa: PLC0415 - see above
+    from bot.llm.summarizer import LLMSummarizer  # noqa: PLC0415 - see above
+
     llm = settings.summarizer.llm
     register_secret(api_key)
     client = ChatClient(
@@ -101,6 +104,8 @@ async def open_tools(settings: Settings, *, llm_api_key: str | None = None) -> A
         fetcher = await stack.enter_async_context(Fetcher(settings.fetch))
         llm_http = None
         if settings.summarizer.backend == "llm":
+            import httpx  # noqa: PLC0415 - the LLM backend's pool, only when it is configured
+
             llm_http = await stack.enter_async_context(
                 httpx.AsyncClient(timeout=settings.summarizer.llm.timeout)
             )
