@@ -20,12 +20,17 @@ from tests.test_poison_entries import poll_once
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def rss(numbers: list[int]) -> bytes:
+def rss(numbers: list[int], *, dated: bool = True) -> bytes:
     items = "".join(
         f'<item><guid isPermaLink="false">n{n}</guid>'
         f"<title>Story {n}</title><description>Body {n}.</description>"
-        f"<pubDate>{(START + timedelta(minutes=n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
-        "</pubDate></item>"
+        + (
+            f"<pubDate>{(START + timedelta(minutes=n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
+            "</pubDate>"
+            if dated
+            else ""
+        )
+        + "</item>"
         for n in numbers
     )
     return f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
@@ -87,3 +92,26 @@ async def test_a_new_sqlite_database_is_private_to_its_owner(tmp_path: Path) -> 
     assert folder == 0o700
     assert modes["newsbot.db"] == 0o600
     assert set(modes.values()) == {0o600}
+
+
+async def test_an_undated_feed_gets_its_new_entries_however_many_known_ones_it_lists(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Without dates the newest end is unknown: a new entry at the top of a long undated
+    newest-first document is still found (the soak test's feeds lost every story past the 10th)."""
+    known = list(range(100, 100 - 3 * KNOWN_RUN, -1))
+    body = {"now": rss(known, dated=False)}
+    httpserver.expect_request("/feed.xml").respond_with_handler(
+        lambda _request: Response(body["now"], content_type="text/xml")
+    )
+    url = httpserver.url_for("/feed.xml")
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    try:
+        async with FakeTelegram() as tg:
+            await poll_once(store, url, tg)  # baseline: every entry is recorded
+            body["now"] = rss([101, *known], dated=False)
+            feed = await poll_once(store, url, tg)
+        new_was_stored = await store.add_item(feed.id, "n101") is None
+    finally:
+        await store.aclose()
+    assert new_was_stored

@@ -262,9 +262,12 @@ class Poller:
         report: PollReport,
         problems: list[str],
     ) -> None:
-        """Store the new entries (newest first, stopping after a run of known ones), then
+        """Store the new entries (newest first, stopping after a run of known dated ones), then
         summarise and queue them oldest first; a failing entry costs only itself."""
         added: list[tuple[Item, Entry]] = []
+        # Only dated entries say which end is newest; an undated document may list its newest
+        # first or last, so all of it (at most MAX_ENTRIES) is looked at.
+        dated = all(entry.published is not None for entry in entries)
         known_run = 0
         for entry in reversed(entries):
             try:
@@ -275,7 +278,7 @@ class Poller:
             if item is not None:
                 added.append((item, entry))
                 known_run = 0
-            elif (known_run := known_run + 1) >= policy.KNOWN_RUN:
+            elif dated and (known_run := known_run + 1) >= policy.KNOWN_RUN:
                 break
         for item, entry in reversed(added):
             report.new_items += 1
