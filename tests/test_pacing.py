@@ -136,7 +136,7 @@ async def test_retry_after_pauses_every_chat() -> None:
     fake = FakeTime()
     pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
     await send_all(fake, pacer, [1])
-    pacer.pause(5.0)
+    await pacer.pause(5.0)
     assert pacer.paused_for == 5.0
     times = await send_all(fake, pacer, [2, 3, 4])
     assert min(times) >= 5.0
@@ -146,8 +146,8 @@ async def test_retry_after_pauses_every_chat() -> None:
 async def test_a_shorter_retry_after_never_shortens_a_pause() -> None:
     fake = FakeTime()
     pacer = Pacer(Limits(global_rate=29), clock=fake.clock, sleep=fake.sleep)
-    pacer.pause(10.0)
-    pacer.pause(2.0)
+    await pacer.pause(10.0)
+    await pacer.pause(2.0)
     times = await send_all(fake, pacer, [9])
     assert times == [10.0]
 
@@ -161,8 +161,60 @@ async def test_a_pause_arriving_while_waiting_delays_queued_messages() -> None:
         await pacer.acquire(chat)
         sent.append(fake.now)
         if len(sent) == 1:
-            pacer.pause(30.0)
+            await pacer.pause(30.0)
 
     await fake.run(*(one(c) for c in (1, 2, 3)))
     assert sent[0] == 0.0
     assert min(sent[1:]) >= 30.0
+
+
+ONE_A_SECOND = Limits(global_rate=1.0, per_chat_interval=0.0)
+
+
+async def test_admit_uses_the_slot_the_service_was_just_granted_for_that_chat() -> None:
+    """A message paced by the service and again at the last gate is counted once."""
+    fake = FakeTime()
+    pacer = Pacer(ONE_A_SECOND, clock=fake.clock, sleep=fake.sleep)
+
+    async def paced_then_admitted() -> None:
+        for chat in (1, 2, 3):
+            await pacer.acquire(chat)
+            await pacer.admit(chat)
+
+    await fake.run(paced_then_admitted())
+    # Three slots at 1 a second: t = 0, 1, 2 (a second slot per message would end at t = 5).
+    assert fake.now == 2.0
+
+
+async def test_admit_takes_a_slot_for_another_chat_a_stale_grant_or_no_grant() -> None:
+    fake = FakeTime()
+    pacer = Pacer(ONE_A_SECOND, clock=fake.clock, sleep=fake.sleep)
+    times: list[float] = []
+
+    async def mixed() -> None:
+        await pacer.acquire(1)  # slot 0 (t = 0)
+        await pacer.admit(2)  # another chat: slot 1 (t = 1)
+        times.append(fake.now)
+        await pacer.acquire(3)  # slot 2 (t = 2)
+        await fake.sleep(5)  # the grant goes stale (t = 7)
+        await pacer.admit(3)  # a slot of its own, at once: the schedule is idle
+        # No grant at all: the next slot, one interval after the last (less the catch-up SLACK
+        # an idle schedule allows): t = 7.5.
+        await pacer.admit(4)
+        times.append(fake.now)
+
+    await fake.run(mixed())
+    assert times == [1.0, 7.5]
+
+
+async def test_a_grant_is_used_once() -> None:
+    fake = FakeTime()
+    pacer = Pacer(ONE_A_SECOND, clock=fake.clock, sleep=fake.sleep)
+
+    async def twice() -> None:
+        await pacer.acquire(1)
+        await pacer.admit(1)
+        await pacer.admit(1)
+
+    await fake.run(twice())
+    assert fake.now == 1.0

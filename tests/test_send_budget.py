@@ -11,6 +11,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,14 @@ from bot.service.ports import Messenger
 from bot.store import Store, open_store
 from tests.fakes.telegram_api import FakeTelegram
 from tests.store_fixtures import truncate
-from tests.tg_harness import add_private_chats, messenger_for, sends_per_chat
+from tests.tg_harness import (
+    ADMIN,
+    add_private_chats,
+    bot_config,
+    messenger_for,
+    running_bot,
+    sends_per_chat,
+)
 
 RATE = 15.0
 
@@ -133,10 +141,40 @@ async def test_healthz_says_whether_this_instance_leads_and_what_the_budget_did(
     pacer = Pacer(Limits(global_rate=None, per_chat_interval=0.5))
     await pacer.acquire(5)
     await pacer.acquire(5)  # waits half a second for the chat
-    pacer.pause(0.0)
+    await pacer.pause(0.0)
     response = await HealthServer("127.0.0.1", 0).respond("GET", "/healthz")
     instance = json.loads(response.body)["instance"]
     assert instance["leader"] is True
     assert instance["send_budget"]["waits"] >= 1
     assert instance["send_budget"]["wait_seconds"] >= 0.4
     assert instance["send_budget"]["throttled_429"] >= 1
+
+
+async def test_a_pause_reported_before_any_slot_holds_for_every_bucket(
+    instances: tuple[Store, Store],
+) -> None:
+    """A 429 on the very first message still pauses everyone, paid broadcasts included."""
+    first, second = instances
+    await first.pause_sending(3.0)
+    assert 2.5 < await second.sending_paused_for() <= 3.0
+    assert await second.reserve_send_slot("paid", 0.001, 0.0) > time.time() + 2.5
+
+
+async def test_admin_health_shows_a_pause_another_instance_reported(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The answer itself keeps the pause too: it says so, and arrives once the pause is over."""
+    await truncate(postgres_url)
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
+        async with running_bot(raw):
+            other_instance = await open_store(postgres_url)
+            try:
+                await Pacer(Limits(), shared=other_instance).pause(4.0)
+            finally:
+                await other_instance.aclose()
+            asked = time.monotonic()  # the fake's clock
+            tg.send_message(ADMIN, "/health", user_id=ADMIN)
+            (reply,) = await tg.wait_sent(ADMIN, timeout=20)
+    assert "Sending paused by Telegram for" in reply.text, reply.text
+    assert reply.at - asked >= 3.0

@@ -77,6 +77,10 @@ T = TypeVar("T")
 def bot_config(tg: FakeTelegram, folder: Path, **extra: Any) -> dict[str, Any]:
     """A config mapping for a bot talking to `tg`, with its database in `folder`."""
     telegram = {
+        # Replies to one chat are spaced like every message (`bot.tg.send_gate`); tests that
+        # talk command after command to one chat would wait a second a reply. Pacing is tested
+        # on its own (test_pacing, test_send_gate, test_send_budget), with its own limits.
+        "per_chat_interval": 0,
         "base_url": tg.base_url,
         "base_file_url": tg.base_file_url,
         **extra.pop("telegram", {}),

@@ -17,6 +17,11 @@ Several instances of one bot share one budget (Telegram counts per token): given
 (the PostgreSQL store), the schedules and each chat's next slot live in the database and every
 instance takes its slots there; a group is then spaced evenly (`60 / group_per_minute` seconds)
 instead of counting a sliding minute. Without one (SQLite: one instance) all is in process.
+
+A message the service paces and then hands to a messenger may meet a second gate on its way
+(`bot.tg.send_gate`, which paces what handlers send). `acquire` leaves a grant for the message in
+the calling task's context, and `admit` honours a fresh grant for the same chat instead of taking
+a second slot, so a message is counted once whichever gates it passes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot.ops import metrics
@@ -43,6 +49,8 @@ GROUP_WINDOW = 60.0
 PRUNE_AT = 10_000
 # Telegram's ceiling for a bot whose broadcasts pay (`allow_paid_broadcast`), messages a second.
 PAID_CEILING = 1000.0
+# Seconds a slot granted by `acquire` stays good for the message it was taken for (`admit`).
+GRANT_TTL = 0.25
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -59,6 +67,19 @@ class Limits:
     per_chat_interval: float = 1.0
     group_per_minute: int = 20
     paid_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    """A slot `acquire` took for one message to `chat_id` at `at` (the pacer's clock)."""
+
+    pacer: Pacer
+    chat_id: int | None
+    at: float
+
+
+# The slot this task took last and has not used yet.
+_GRANT: ContextVar[_Grant | None] = ContextVar("newsbot_send_grant", default=None)
 
 
 def is_group(chat_id: int) -> bool:
@@ -96,7 +117,6 @@ class Pacer:
         self._free = _Schedule(limits.global_rate)
         self._paid = _Schedule(limits.paid_rate) if limits.paid_rate else self._free
         self._paused_until = 0.0
-        self._unreported_pause = 0.0
         self._chat_next: dict[int, float] = {}
         self._group_sent: dict[int, deque[float]] = {}
 
@@ -110,33 +130,57 @@ class Pacer:
         """Seconds left of the current flood-control pause (0 when not paused)."""
         return max(0.0, self._paused_until - self._clock())
 
-    def pause(self, seconds: float) -> None:
-        """Telegram answered 429: nobody sends for `seconds` (a longer pause is never shortened)."""
-        self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
-        self._unreported_pause = max(self._unreported_pause, seconds)
-        metrics.BUDGET_THROTTLED.inc()
+    async def pause(self, seconds: float) -> None:
+        """Telegram answered 429: nobody sends for `seconds` (a longer pause is never shortened).
 
-    async def acquire(self, chat_id: int, *, paid: bool = False) -> None:
+        With a shared budget every instance pauses: the pause is in the database at once.
+        """
+        self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
+        metrics.BUDGET_THROTTLED.inc()
+        if self._shared is not None:
+            await self._shared.pause_sending(seconds)
+
+    async def pause_left(self) -> float:
+        """Seconds left of the pause every sender keeps: this instance's, or with a shared budget
+        the longest any instance reported."""
+        if self._shared is None:
+            return self.paused_for
+        return max(self.paused_for, await self._shared.sending_paused_for())
+
+    async def acquire(self, chat_id: int | None, *, paid: bool = False) -> None:
         """Return when one message to `chat_id` may be sent now; the slot is then used up.
 
-        `paid`: the message is a paid broadcast and takes a slot of the paid schedule.
+        `chat_id` None: a message whose chat is unknown (an inline message) or named by
+        @username, which only the overall rate can govern. `paid`: the message is a paid
+        broadcast and takes a slot of the paid schedule.
         """
         schedule = self._paid if paid else self._free
         if self._shared is not None:
             await self._acquire_shared(self._shared, chat_id, schedule)
         else:
-            await self._wait_until(self._reserve_chat(chat_id))
+            if chat_id is not None:
+                await self._wait_until(self._reserve_chat(chat_id))
             if schedule.interval:
                 async with schedule.lock:
                     await self._take_slot(schedule)
         await self._wait_until(self._paused_until)
+        _GRANT.set(_Grant(self, chat_id, self._clock()))
 
-    async def _acquire_shared(self, shared: SendBudget, chat_id: int, schedule: _Schedule) -> None:
-        if self._unreported_pause:
-            seconds, self._unreported_pause = self._unreported_pause, 0.0
-            await shared.pause_sending(seconds)
-        interval = self._chat_interval(chat_id)
-        if interval:
+    async def admit(self, chat_id: int | None) -> None:
+        """Pace a message at the last gate before Telegram: use the slot this task was just
+        granted for the same chat (the service paced it), otherwise take one."""
+        grant = _GRANT.get()
+        _GRANT.set(None)
+        fresh = grant is not None and self._clock() - grant.at <= GRANT_TTL
+        if not (fresh and grant is not None and grant.pacer is self and grant.chat_id == chat_id):
+            await self.acquire(chat_id)
+            _GRANT.set(None)
+
+    async def _acquire_shared(
+        self, shared: SendBudget, chat_id: int | None, schedule: _Schedule
+    ) -> None:
+        interval = self._chat_interval(chat_id) if chat_id is not None else 0.0
+        if chat_id is not None and interval:
             await self._wait_for(await shared.reserve_chat_slot(chat_id, interval))
         if not schedule.interval:
             return

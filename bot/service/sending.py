@@ -93,7 +93,7 @@ async def send(
                 chat_id, html, thread_id=thread_id, link_preview=link_preview, paid=paid
             )
         except RetryLaterError as exc:
-            pacer.pause(exc.retry_after)
+            await pacer.pause(exc.retry_after)
         except ChatMigratedError as exc:
             log.info("chat %d migrated to %d", chat_id, exc.new_chat_id)
             await store.migrate_chat(chat_id, exc.new_chat_id)

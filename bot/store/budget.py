@@ -20,10 +20,12 @@ from sqlalchemy import delete, text
 from bot.store.base import SQLBase
 from bot.store.schema import send_budget_chats
 
+# A bucket's first slot waits out a pause already in force (reported through another bucket).
 _TAKE_SLOT = text(
     """
-    INSERT INTO send_budget AS b (name, tat)
-    VALUES (:bucket, extract(epoch from clock_timestamp()) + :interval)
+    INSERT INTO send_budget AS b (name, tat, paused_until)
+    SELECT :bucket, GREATEST(extract(epoch from clock_timestamp()), p.until) + :interval, p.until
+    FROM (SELECT COALESCE(max(paused_until), 0) AS until FROM send_budget) AS p
     ON CONFLICT (name) DO UPDATE SET tat = GREATEST(
         b.tat, extract(epoch from clock_timestamp()) - :slack * :interval, b.paused_until
     ) + :interval
@@ -37,6 +39,13 @@ _TAKE_CHAT = text(
     ON CONFLICT (chat_id) DO UPDATE
     SET tat = GREATEST(c.tat, extract(epoch from clock_timestamp())) + :interval
     RETURNING c.tat - :interval - extract(epoch from clock_timestamp())
+    """
+)
+# A pause reported before any slot was taken still needs a row to live in.
+_PAUSE_ROW = text(
+    """
+    INSERT INTO send_budget (name, tat) VALUES ('free', extract(epoch from clock_timestamp()))
+    ON CONFLICT (name) DO NOTHING
     """
 )
 _PAUSE = text(
@@ -69,6 +78,7 @@ class BudgetMixin(SQLBase):
 
     async def pause_sending(self, seconds: float) -> None:
         async with self._begin() as connection:
+            await connection.execute(_PAUSE_ROW)
             await connection.execute(_PAUSE, {"seconds": seconds})
 
     async def sending_paused_for(self) -> float:

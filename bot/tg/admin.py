@@ -203,7 +203,7 @@ async def health(update: Update, context: Context) -> None:
     """Failing feeds with their last error."""
     found = _require_admin(update, context)
     failing = await found.store.failing_feeds()
-    paused = workers_of(context.application).pacer.paused_for
+    paused = await workers_of(context.application).pacer.pause_left()
     _ = await translator_of(update, context)
     lines = [_("🩺 <b>Health</b>")]
     if paused:

@@ -3,7 +3,8 @@
 `build_application` sets the Bot API base URLs, HTML/link-preview defaults and concurrent updates,
 registers every handler (ours, then the admin and job modules, then the fallbacks that must come
 last) and the one error handler. `post_init` opens the `bot.runtime.Runtime` with the Telegram
-messenger (the only thing this glue adds) and keeps it as `Services` and `Workers`; `post_stop`
+messenger (the only thing this glue adds), keeps it as `Services` and `Workers` and hands its
+pacer to the `SendGate` every request passes (so replies share the sending budget); `post_stop`
 gives the leader lease up and `post_shutdown` closes the runtime. `running`
 starts long polling or the webhook (the only place `setWebhook` is called, through PTB's
 `start_webhook`) and stops everything on exit; `newsbot run` and the end-to-end tests both go
@@ -28,6 +29,7 @@ from bot.runtime import open_runtime
 from bot.tg import admin, command_table, commands, error_handler, jobs
 from bot.tg.bot_data import BOT_DATA_KEY, Services
 from bot.tg.messenger import TelegramMessenger
+from bot.tg.send_gate import SendGate
 from bot.tg.workers import WORKERS_KEY, Workers
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def build_application(
     """
     token = require_token(settings)
     preview = LinkPreviewOptions(is_disabled=not settings.telegram.link_preview)
+    gate = SendGate()
 
     async def post_init(application: App) -> None:
         stack = contextlib.AsyncExitStack()
@@ -65,6 +68,7 @@ def build_application(
         )
         application.bot_data[BOT_DATA_KEY] = Services(runtime, application.bot.username or "")
         application.bot_data[WORKERS_KEY] = Workers(runtime)
+        gate.pacer = runtime.pacer
         await publish_commands(application)
 
     application: App = (
@@ -76,6 +80,7 @@ def build_application(
         .concurrent_updates(True)
         .connection_pool_size(CONNECTION_POOL)
         .pool_timeout(POOL_TIMEOUT)
+        .rate_limiter(gate)
         .post_init(post_init)
         .post_stop(jobs.step_down)
         .post_shutdown(close_runtime)

@@ -57,7 +57,7 @@ _DISABLED_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ENABLED_PREVIEW = LinkPreviewOptions(is_disabled=False)
 
 
-def _seconds(value: float | timedelta) -> float:
+def seconds(value: float | timedelta) -> float:
     """A time period as seconds, whichever type PTB gave it as (int, or timedelta when opted in:
     `bot.cli.main` opts the process in, see `bot.cli.PTB_TIMEDELTA`)."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
@@ -68,7 +68,7 @@ def translate(exc: TelegramError) -> DeliveryError:
     error: DeliveryError
     if isinstance(exc, RetryAfter):
         label = "retry_after"
-        error = RetryLaterError(exc.message, _seconds(exc.retry_after))
+        error = RetryLaterError(exc.message, seconds(exc.retry_after))
     elif isinstance(exc, ChatMigrated):
         label = "chat_migrated"
         error = ChatMigratedError(exc.message, int(exc.new_chat_id))
