@@ -90,8 +90,9 @@ class KillingTelegram(FakeTelegram):
         self.killed = True
 
 
-def start_bot(config_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN}
+def start_bot(config_path: Path, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    """`newsbot run` in a child process with the fake's token, its output appended to `log`."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN, **extra_env}
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(config_path)],

@@ -61,6 +61,8 @@ class FakeTelegram(BotAPI):
         """Stop pushing to a webhook, then close the listener and every connection."""
         if self._pusher:
             self._pusher.cancel()
+            # Let it close its client in this loop (an in-thread loop closes right after).
+            await asyncio.wait([self._pusher])
         await super().stop()
 
     @contextlib.contextmanager
