@@ -11,7 +11,9 @@ overall, 1/s per chat, 429 otherwise), in the same run:
 
 Each run is timed from a common start signal (after imports and connections) to its last
 message. Reported: the aggregate rates and their ratios, the busiest second the server saw,
-429s, and whether every chat got the broadcast once.
+429s, whether every chat got the broadcast once, and what each run cost in CPU — the bot
+processes' CPU per message and the whole machine's busy share (the fake server and PostgreSQL
+run on the same machine), which tells a CPU-bound run from one held back by the budget.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
+from dataclasses import dataclass
 from multiprocessing.synchronize import Event
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot
@@ -67,7 +71,9 @@ def _instance(url: str, port: int, broadcast_id: int, ready: Any, go: Event) -> 
             broadcaster = Broadcaster(store, TelegramMessenger(bot), pacer, paid=True)
             ready.put(1)
             await asyncio.get_running_loop().run_in_executor(None, go.wait)
+            started = time.process_time()
             await broadcaster.run(broadcast_id)
+            ready.put(time.process_time() - started)
         await store.aclose()
 
     asyncio.run(main())
@@ -86,13 +92,34 @@ def _bare(port: int, chat_ids: range, ready: Any, go: Event) -> None:
 
             ready.put(1)
             await asyncio.get_running_loop().run_in_executor(None, go.wait)
+            started = time.process_time()
             await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
+            ready.put(time.process_time() - started)
 
     asyncio.run(main())
 
 
-def _timed(targets: list[tuple[Any, tuple[Any, ...]]]) -> float:
-    """Start the children, wait until all are ready, release them together; seconds taken."""
+@dataclass(frozen=True)
+class Usage:
+    """What one run cost: wall seconds, the bot processes' CPU seconds, the machine's busy share."""
+
+    seconds: float
+    bot_cpu: float
+    machine_busy: float
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far (Linux; zeros elsewhere)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _timed(targets: list[tuple[Any, tuple[Any, ...]]]) -> Usage:
+    """Start the children, wait until all are ready, release them together; what it cost."""
     context = multiprocessing.get_context("spawn")
     ready, go = context.Queue(), context.Event()
     children = [
@@ -103,44 +130,62 @@ def _timed(targets: list[tuple[Any, tuple[Any, ...]]]) -> float:
         child.start()
     for _ in children:
         ready.get(timeout=120)
+    busy, total = _machine_ticks()
     started = time.perf_counter()
     go.set()
+    # Each child answers with the CPU seconds its work took once it is done.
+    cpu = sum(ready.get(timeout=3600) for _ in children)
+    seconds = time.perf_counter() - started
+    busy_after, total_after = _machine_ticks()
     for child in children:
         child.join()
-    return time.perf_counter() - started
+    share = (busy_after - busy) / (total_after - total) if total_after > total else 0.0
+    return Usage(seconds, cpu, share)
 
 
-def _ours(url: str, chats: int, instances: int) -> tuple[float, dict[str, Any]]:
+def _ours(url: str, chats: int, instances: int) -> tuple[float, Usage, dict[str, Any]]:
     broadcast_id = asyncio.run(_seed(url, chats))
     with running_in_process(limits=True, paid=True) as fake:
-        seconds = _timed([(_instance, (url, fake.port, broadcast_id))] * instances)
-        return chats / seconds, fake.stats()
+        usage = _timed([(_instance, (url, fake.port, broadcast_id))] * instances)
+        return chats / usage.seconds, usage, fake.stats()
 
 
-def _bare_loops(chats: int, instances: int) -> float:
+def _bare_loops(chats: int, instances: int) -> tuple[float, Usage]:
     with running_in_process() as fake:
         shares = [range(FIRST_CHAT + i, FIRST_CHAT + chats, instances) for i in range(instances)]
-        seconds = _timed([(_bare, (fake.port, share)) for share in shares])
-    return chats / seconds
+        usage = _timed([(_bare, (fake.port, share)) for share in shares])
+    return chats / usage.seconds, usage
 
 
-def _line(label: str, rate: float, stats: dict[str, Any], chats: int) -> str:
+def _cost(usage: Usage, chats: int) -> str:
+    """Where the time went: the bots' CPU per message and in cores, the machine's busy share."""
+    return (
+        f"bot CPU {usage.bot_cpu / chats * 1000:.1f} ms/msg ({usage.bot_cpu / usage.seconds:.2f} "
+        f"cores), machine {usage.machine_busy:.0%} busy"
+    )
+
+
+def _line(label: str, rate: float, usage: Usage, stats: dict[str, Any], chats: int) -> str:
     once = stats["chats"] == chats and stats["repeats"] == 0
     return (
         f"{label}: {rate:.0f} msg/s; busiest second {stats['busiest_second']}, "
         f"429s {stats['limit_hits']}, each chat once: {'yes' if once else 'NO'} "
-        f"({stats['chats']} chats, {stats['repeats']} repeats)"
+        f"({stats['chats']} chats, {stats['repeats']} repeats); {_cost(usage, chats)}"
     )
 
 
 def run(url: str, chats: int, instances: int) -> None:
     """Print the three rates and the checks (see the module docstring)."""
-    one_rate, one_stats = _ours(url, chats, 1)
-    print(_line("1 process, paid broadcast", one_rate, one_stats, chats))
-    many_rate, many_stats = _ours(url, chats, instances)
-    print(_line(f"{instances} processes, one shared budget", many_rate, many_stats, chats))
-    bare = _bare_loops(chats, instances)
-    print(f"{instances} bare PTB loops, no limits, no store: {bare:.0f} msg/s")
+    one_rate, one_usage, one_stats = _ours(url, chats, 1)
+    print(_line("1 process, paid broadcast", one_rate, one_usage, one_stats, chats))
+    many_rate, many_usage, many_stats = _ours(url, chats, instances)
+    label = f"{instances} processes, one shared budget"
+    print(_line(label, many_rate, many_usage, many_stats, chats))
+    bare, bare_usage = _bare_loops(chats, instances)
+    print(
+        f"{instances} bare PTB loops, no limits, no store: {bare:.0f} msg/s; "
+        f"{_cost(bare_usage, chats)}"
+    )
     busiest = max(one_stats["busiest_second"], many_stats["busiest_second"])
     print(
         f"ratio: {instances} processes / 1 process = {many_rate / one_rate:.2f}x (aim >= 1.5x); "

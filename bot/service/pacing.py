@@ -49,8 +49,9 @@ GROUP_WINDOW = 60.0
 PRUNE_AT = 10_000
 # Telegram's ceiling for a bot whose broadcasts pay (`allow_paid_broadcast`), messages a second.
 PAID_CEILING = 1000.0
-# Seconds a slot granted by `acquire` stays good for the message it was taken for (`admit`).
-GRANT_TTL = 0.25
+# Seconds a slot granted by `acquire` stays good for the message it was taken for (`admit`):
+# no longer than a shared slot may be late, so a message never leaves later than its slot allows.
+GRANT_TTL = LATE_FLOOR
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]

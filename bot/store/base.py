@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, select, text
+from sqlalchemy import Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -26,8 +26,11 @@ def _store_error(exc: SQLAlchemyError) -> StoreError:
 class SQLBase:
     """Engine, instance id and helpers for the mixins that make up `SQLStore`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fast_engine: AsyncEngine | None = None) -> None:
         self._engine = engine
+        # PostgreSQL: the autocommit pool for single statements on every send's path
+        # (`migrate.create_fast_engine`); SQLite has none.
+        self._fast_engine = fast_engine
         self._instance_id = uuid.uuid4().hex
         self._dialect = engine.dialect.name
 
@@ -57,6 +60,21 @@ class SQLBase:
         except SQLAlchemyError as exc:
             raise _store_error(exc) from exc
 
+    @asynccontextmanager
+    async def _fast(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for single statements on a send's path: on PostgreSQL each commits on
+        its own without waiting for the WAL flush (`migrate.create_fast_engine` says what that
+        risks); on SQLite, a transaction like any other."""
+        if self._fast_engine is None:
+            async with self._begin() as connection:
+                yield connection
+            return
+        try:
+            async with self._fast_engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise _store_error(exc) from exc
+
     @staticmethod
     def _now(now: datetime | None) -> datetime:
         return datetime.now(UTC) if now is None else now
@@ -64,16 +82,6 @@ class SQLBase:
     @staticmethod
     def _until(now: datetime, seconds: float) -> datetime:
         return now + timedelta(seconds=seconds)
-
-    async def _fast_commit(self, connection: AsyncConnection) -> None:
-        """Let this transaction's commit return before its WAL reaches disk (PostgreSQL).
-
-        Used for settling sends only: our process dying loses nothing (the server has it);
-        a database *server* crash may lose the last fraction of a second of marks, and those
-        few messages would repeat. Without it a mark waits for an fsync (~2-3 ms here).
-        """
-        if self._dialect == "postgresql":
-            await connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
     def _insert(self, table: Table) -> Any:
         """An INSERT that supports `on_conflict_do_nothing/_do_update` on both dialects."""

@@ -155,8 +155,7 @@ class BroadcastsMixin(SQLBase):
             "error": error[:1000] if error else None,
             "now": self._now(None),
         }
-        async with self._begin() as connection:
-            await self._fast_commit(connection)
+        async with self._fast() as connection:
             await connection.execute(_MARK_TARGET, params)
 
     async def get_broadcast(self, broadcast_id: int) -> Broadcast | None:

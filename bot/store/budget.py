@@ -7,8 +7,10 @@ schedule (GCRA, as in `bot.service.pacing`): its row holds the time the next slo
 one moves it on by one interval, so the instances together never exceed the rate, whoever sends.
 SQLite runs one instance and keeps the pacer's in-process schedule instead.
 
-Every instance updates the same bucket row, so its row lock is held until each commit returns:
-commits skip the WAL flush (`_fast_commit`), as a database crash only forgets recent slots.
+Every instance updates the same bucket row. Each statement runs on its own on the autocommit
+pool (`migrate.create_fast_engine`), so the row is locked only while the server executes it —
+never across a round trip to a client that a busy CPU may not schedule for milliseconds — and
+its commit does not wait for the WAL flush (a database crash only forgets recent slots).
 """
 
 from __future__ import annotations
@@ -64,25 +66,22 @@ class BudgetMixin(SQLBase):
 
     async def reserve_send_slot(self, bucket: str, interval: float, slack: float) -> float:
         params = {"bucket": bucket, "interval": interval, "slack": slack}
-        async with self._begin() as connection:
-            await self._fast_commit(connection)
+        async with self._fast() as connection:
             return float((await connection.execute(_TAKE_SLOT, params)).scalar_one())
 
     async def reserve_chat_slot(self, chat_id: int, interval: float) -> float:
-        async with self._begin() as connection:
-            await self._fast_commit(connection)
-            wait = (
-                await connection.execute(_TAKE_CHAT, {"chat": chat_id, "interval": interval})
-            ).scalar_one()
+        params = {"chat": chat_id, "interval": interval}
+        async with self._fast() as connection:
+            wait = (await connection.execute(_TAKE_CHAT, params)).scalar_one()
         return max(0.0, float(wait))
 
     async def pause_sending(self, seconds: float) -> None:
-        async with self._begin() as connection:
+        async with self._fast() as connection:
             await connection.execute(_PAUSE_ROW)
             await connection.execute(_PAUSE, {"seconds": seconds})
 
     async def sending_paused_for(self) -> float:
-        async with self._connect() as connection:
+        async with self._fast() as connection:
             return float((await connection.scalar(_PAUSED_FOR)) or 0.0)
 
     async def _prune_budget(self, now: datetime) -> int:

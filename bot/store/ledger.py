@@ -160,8 +160,7 @@ class LedgerMixin(SQLBase):
             return
         now = self._now(now)
         params = [{"delivery_id": d, "message": m, "now": now} for d, m in sent]
-        async with self._begin() as connection:
-            await self._fast_commit(connection)
+        async with self._fast() as connection:
             # One row: a plain execute; asyncpg's executemany costs milliseconds more.
             await connection.execute(_MARK_SENT, params[0] if len(params) == 1 else params)
 

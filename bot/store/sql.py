@@ -38,10 +38,14 @@ class SQLStore(ChatsMixin, FeedsMixin, LedgerMixin, DraftsMixin, BudgetMixin):
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(f"cannot open the database: {exc}") from exc
+        if engine.dialect.name == "postgresql":
+            return cls(engine, migrate.create_fast_engine(engine))
         return cls(engine)
 
     async def aclose(self) -> None:
         await self._engine.dispose()
+        if self._fast_engine is not None:
+            await self._fast_engine.dispose()
 
     async def ping(self) -> bool:
         async with self._connect() as connection:
