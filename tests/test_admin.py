@@ -128,6 +128,8 @@ async def test_stats_and_health_answer_the_admin(tmp_path: Path) -> None:
         assert "Feeds: 1 (1 failing)" in texts
         assert "Broken feed" in texts
         assert "read timed out" in texts
+        assert "Sending budget here: waited" in texts
+        assert "instance" not in texts.replace("Sending budget", "")  # one instance: no leader line
 
 
 async def test_channel_add_checks_posting_rights_and_removal_deactivates(tmp_path: Path) -> None:

@@ -22,12 +22,15 @@ from bot.service.broadcast import Broadcaster
 from bot.service.pacing import Limits, Pacer
 from bot.service.ports import Messenger
 from bot.store import Store, open_store
+from bot.tg.app import App
+from bot.tg.workers import workers_of
 from tests.fakes.telegram_api import FakeTelegram
 from tests.store_fixtures import truncate
 from tests.tg_harness import (
     ADMIN,
     add_private_chats,
     bot_config,
+    eventually,
     messenger_for,
     running_bot,
     sends_per_chat,
@@ -178,3 +181,25 @@ async def test_admin_health_shows_a_pause_another_instance_reported(
             (reply,) = await tg.wait_sent(ADMIN, timeout=20)
     assert "Sending paused by Telegram for" in reply.text, reply.text
     assert reply.at - asked >= 3.0
+
+
+async def test_admin_health_says_which_instance_leads_and_what_its_budget_did(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    await truncate(postgres_url)
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
+        async with running_bot(raw) as app:
+            await eventually(lambda: _leads(app), bool)
+            before = metrics.budget_totals().throttled_429  # counters are per process
+            tg.retry_after(1, times=1, method="sendMessage", chat_id=7001)
+            tg.send_message(7001, "/help", user_id=7001)
+            await tg.wait_sent(7001, timeout=20)
+            tg.send_message(ADMIN, "/health", user_id=ADMIN)
+            (reply,) = await tg.wait_sent(ADMIN, timeout=20)
+    assert "This instance leads: it polls the feeds" in reply.text, reply.text
+    assert f"429 answers: {before + 1}." in reply.text, reply.text
+
+
+async def _leads(app: App) -> bool:
+    return workers_of(app).leader

@@ -9,7 +9,7 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from bot.tg.send_gate import chat_of
+from bot.tg.send_gate import REPLY_ATTEMPTS, chat_of
 from bot.tg.workers import workers_of
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_protocol import Call
@@ -49,13 +49,28 @@ async def test_replies_to_one_chat_keep_the_per_chat_interval(tmp_path: Path) ->
     assert min(gaps) >= 0.45, gaps
 
 
-async def test_a_429_answering_a_command_pauses_every_sender(tmp_path: Path) -> None:
+async def test_a_429_answering_a_command_pauses_every_sender_then_the_answer_goes(
+    tmp_path: Path,
+) -> None:
     async with FakeTelegram() as tg, running_bot(bot_config(tg, tmp_path)) as app:
         tg.retry_after(3, times=1, method="sendMessage", chat_id=7001)
         tg.send_message(7001, "/help", user_id=7001)
-        await tg.wait_for(lambda c: c.method == "sendMessage" and c.status == 429)
+        (refused,) = await tg.wait_for(lambda c: c.method == "sendMessage" and c.status == 429)
         await asyncio.sleep(0.1)
         assert workers_of(app).pacer.paused_for > 2.0
+        (answer,) = await tg.wait_sent(7001)
+    assert "/subscribe" in answer.text
+    assert answer.at - refused.at >= 2.9
+
+
+async def test_a_reply_refused_with_429_again_and_again_is_given_up(tmp_path: Path) -> None:
+    async with FakeTelegram() as tg, running_bot(bot_config(tg, tmp_path)):
+        tg.retry_after(1, times=REPLY_ATTEMPTS, method="sendMessage", chat_id=7001)
+        tg.send_message(7001, "/help", user_id=7001)
+        await tg.wait_for(lambda c: c.status == 429, count=REPLY_ATTEMPTS, timeout=20)
+        await asyncio.sleep(1.5)
+        # Given up after its last try; the error handler's apology then gets through.
+        assert len(tg.calls_to("sendMessage", 7001)) == REPLY_ATTEMPTS + 1
 
 
 async def test_a_post_paced_by_the_service_takes_one_slot_not_two(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ never use a URL, chat id or error message as a label.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -166,20 +168,31 @@ def last_poll_cycle() -> float | None:
     return value if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetTotals:
+    """What this instance's sending budget did since it started."""
+
+    waits: int
+    wait_seconds: float
+    throttled_429: int
+
+
+def _value(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+def budget_totals() -> BudgetTotals:
+    """The budget counters of this process, for `/healthz` and the admin's /health."""
+    return BudgetTotals(
+        waits=int(_value("newsbot_send_budget_waits_total")),
+        wait_seconds=round(_value("newsbot_send_budget_wait_seconds_total"), 3),
+        throttled_429=int(_value("newsbot_send_budget_throttled_total")),
+    )
+
+
 def instance_status() -> dict[str, object]:
     """Whether this instance leads and what its sending budget did, for `/healthz`."""
-
-    def value(name: str) -> float:
-        return REGISTRY.get_sample_value(name) or 0.0
-
-    return {
-        "leader": value("newsbot_leader") == 1.0,
-        "send_budget": {
-            "waits": int(value("newsbot_send_budget_waits_total")),
-            "wait_seconds": round(value("newsbot_send_budget_wait_seconds_total"), 3),
-            "throttled_429": int(value("newsbot_send_budget_throttled_total")),
-        },
-    }
+    return {"leader": _value("newsbot_leader") == 1.0, "send_budget": asdict(budget_totals())}
 
 
 def exposition() -> bytes:

@@ -167,15 +167,18 @@ class Pacer:
         await self._wait_until(self._paused_until)
         _GRANT.set(_Grant(self, chat_id, self._clock()))
 
-    async def admit(self, chat_id: int | None) -> None:
+    async def admit(self, chat_id: int | None) -> bool:
         """Pace a message at the last gate before Telegram: use the slot this task was just
-        granted for the same chat (the service paced it), otherwise take one."""
+        granted for the same chat, otherwise take one. True when the grant was used (whoever
+        paced the message handles its 429s), False when the slot was taken here."""
         grant = _GRANT.get()
         _GRANT.set(None)
         fresh = grant is not None and self._clock() - grant.at <= GRANT_TTL
-        if not (fresh and grant is not None and grant.pacer is self and grant.chat_id == chat_id):
-            await self.acquire(chat_id)
-            _GRANT.set(None)
+        if fresh and grant is not None and grant.pacer is self and grant.chat_id == chat_id:
+            return True
+        await self.acquire(chat_id)
+        _GRANT.set(None)
+        return False
 
     async def _acquire_shared(
         self, shared: SendBudget, chat_id: int | None, schedule: _Schedule

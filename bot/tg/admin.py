@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot.errors import InputError, NotAllowedError, UsageError
 from bot.i18n import N_, Translator
 from bot.model import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, RouteOptions
+from bot.ops import metrics
 from bot.service.broadcast import BroadcastProgress, format_progress
 from bot.service.chat_settings import parse_language
 from bot.text.render import escape_html
@@ -200,14 +201,29 @@ async def stats(update: Update, context: Context) -> None:
 
 
 async def health(update: Update, context: Context) -> None:
-    """Failing feeds with their last error."""
+    """Failing feeds with their last error, a 429 pause, and what this instance does."""
     found = _require_admin(update, context)
     failing = await found.store.failing_feeds()
-    paused = await workers_of(context.application).pacer.pause_left()
+    workers = workers_of(context.application)
+    paused = await workers.pacer.pause_left()
+    budget = metrics.budget_totals()
     _ = await translator_of(update, context)
     lines = [_("🩺 <b>Health</b>")]
     if paused:
         lines.append(_("Sending paused by Telegram for {duration}.", duration=_.duration(paused)))
+    if workers.pacer.shared:
+        lines.append(
+            _("This instance leads: it polls the feeds and sends posts and broadcasts.")
+            if workers.leader
+            else _("Another instance leads (feeds, posts, broadcasts); this one answers commands.")
+        )
+    lines.append(
+        _(
+            "Sending budget here: waited {duration} in all; 429 answers: {count}.",
+            duration=_.duration(budget.wait_seconds),
+            count=budget.throttled_429,
+        )
+    )
     if not failing:
         lines.append(_("All feeds are healthy."))
     for feed in failing[:20]:

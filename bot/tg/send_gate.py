@@ -6,7 +6,8 @@ counts them all against one token, so with several instances on one database a b
 replies on one instance and a broadcast on another would together overfill a second. This
 python-telegram-bot rate limiter sends each message-making request through `Pacer.admit`: a
 message the service already paced passes on the slot it was granted, anything else takes one
-of the shared budget. A 429 on any request pauses every sender.
+of the shared budget. A 429 on a reply pauses every sender and the reply goes again once the
+pause is over (at most `REPLY_ATTEMPTS` tries); the service handles 429s of its own messages.
 
 Requests that make no message (answering a button, reading a chat, getUpdates) are not paced.
 """
@@ -49,6 +50,8 @@ MESSAGE_METHODS = frozenset(
 )
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+# Tries of a reply Telegram answers with 429, each after the pause it asked for.
+REPLY_ATTEMPTS = 3
 
 
 def chat_of(data: dict[str, Any]) -> int | None:
@@ -82,13 +85,22 @@ class SendGate(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> JSONResult:
-        """Wait for the message's slot, send it, and share a 429 with every sender."""
+        """Wait for the message's slot and send it; after a 429 pause every sender and, unless
+        the service sends this message (it retries its own), try again once the pause is over."""
         pacer = self.pacer
-        if pacer is not None and endpoint in MESSAGE_METHODS:
-            await pacer.admit(chat_of(data))
-        try:
+        if pacer is None or endpoint not in MESSAGE_METHODS:
             return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            if pacer is not None:
+        chat = chat_of(data)
+        paced_by_service = await pacer.admit(chat)
+        attempt = 1
+        while True:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if paced_by_service:
+                    raise  # `bot.service.sending` pauses everyone and decides what comes next
                 await pacer.pause(seconds(exc.retry_after))
-            raise
+                if attempt == REPLY_ATTEMPTS:
+                    raise
+            attempt += 1
+            await pacer.acquire(chat)
