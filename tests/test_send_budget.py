@@ -7,6 +7,7 @@ processes would be; the fake Bot API server records when every message arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -163,22 +164,29 @@ async def test_a_pause_reported_before_any_slot_holds_for_every_bucket(
     assert await second.reserve_send_slot("paid", 0.001, 0.0) > time.time() + 2.5
 
 
+@contextlib.asynccontextmanager
+async def bot_on_postgres(folder: Path, url: str) -> AsyncIterator[tuple[FakeTelegram, App]]:
+    """The real bot on an emptied PostgreSQL database, talking to a fake Bot API server."""
+    await truncate(url)
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, folder, database={"url": url})
+        async with running_bot(raw) as app:
+            yield tg, app
+
+
 async def test_admin_health_shows_a_pause_another_instance_reported(
     tmp_path: Path, postgres_url: str
 ) -> None:
     """The answer itself keeps the pause too: it says so, and arrives once the pause is over."""
-    await truncate(postgres_url)
-    async with FakeTelegram() as tg:
-        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
-        async with running_bot(raw):
-            other_instance = await open_store(postgres_url)
-            try:
-                await Pacer(Limits(), shared=other_instance).pause(4.0)
-            finally:
-                await other_instance.aclose()
-            asked = time.monotonic()  # the fake's clock
-            tg.send_message(ADMIN, "/health", user_id=ADMIN)
-            (reply,) = await tg.wait_sent(ADMIN, timeout=20)
+    async with bot_on_postgres(tmp_path, postgres_url) as (tg, _app):
+        other_instance = await open_store(postgres_url)
+        try:
+            await Pacer(Limits(), shared=other_instance).pause(4.0)
+        finally:
+            await other_instance.aclose()
+        asked = time.monotonic()  # the fake's clock
+        tg.send_message(ADMIN, "/health", user_id=ADMIN)
+        (reply,) = await tg.wait_sent(ADMIN, timeout=20)
     assert "Sending paused by Telegram for" in reply.text, reply.text
     assert reply.at - asked >= 3.0
 
@@ -186,17 +194,14 @@ async def test_admin_health_shows_a_pause_another_instance_reported(
 async def test_admin_health_says_which_instance_leads_and_what_its_budget_did(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    await truncate(postgres_url)
-    async with FakeTelegram() as tg:
-        raw = bot_config(tg, tmp_path, database={"url": postgres_url})
-        async with running_bot(raw) as app:
-            await eventually(lambda: _leads(app), bool)
-            before = metrics.budget_totals().throttled_429  # counters are per process
-            tg.retry_after(1, times=1, method="sendMessage", chat_id=7001)
-            tg.send_message(7001, "/help", user_id=7001)
-            await tg.wait_sent(7001, timeout=20)
-            tg.send_message(ADMIN, "/health", user_id=ADMIN)
-            (reply,) = await tg.wait_sent(ADMIN, timeout=20)
+    async with bot_on_postgres(tmp_path, postgres_url) as (tg, app):
+        await eventually(lambda: _leads(app), bool)
+        before = metrics.budget_totals().throttled_429  # counters are per process
+        tg.retry_after(1, times=1, method="sendMessage", chat_id=7001)
+        tg.send_message(7001, "/help", user_id=7001)
+        await tg.wait_sent(7001, timeout=20)
+        tg.send_message(ADMIN, "/health", user_id=ADMIN)
+        (reply,) = await tg.wait_sent(ADMIN, timeout=20)
     assert "This instance leads: it polls the feeds" in reply.text, reply.text
     assert f"429 answers: {before + 1}." in reply.text, reply.text
 
