@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import itertools
 
+from bot.errors import StoreError
 from bot.service.pacing import GROUP_WINDOW, Limits, Pacer
 
 
@@ -218,3 +219,31 @@ async def test_a_grant_is_used_once() -> None:
 
     await fake.run(twice())
     assert fake.now == 1.0
+
+
+class UnreachableBudget:
+    """A shared budget whose database is away: every call fails like the store does."""
+
+    async def reserve_send_slot(self, bucket: str, interval: float, slack: float) -> float:
+        raise StoreError("database error: connection refused")
+
+    async def reserve_chat_slot(self, chat_id: int, interval: float) -> float:
+        raise StoreError("database error: connection refused")
+
+    async def pause_sending(self, seconds: float) -> None:
+        raise StoreError("database error: connection refused")
+
+    async def sending_paused_for(self) -> float:
+        raise StoreError("database error: connection refused")
+
+
+async def test_with_the_shared_budget_unreachable_messages_are_paced_in_process() -> None:
+    """A reply saying the bot is in trouble still goes out, at the rate the limits allow."""
+    fake = FakeTime()
+    pacer = Pacer(
+        Limits(global_rate=29), shared=UnreachableBudget(), clock=fake.clock, sleep=fake.sleep
+    )
+    await pacer.pause(2.0)
+    times = await send_all(fake, pacer, list(range(60)))
+    assert min(times) >= 2.0
+    assert max_in_window(times, 1.0) <= 30

@@ -10,12 +10,15 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ops import metrics
 from bot.ops.observability import HealthServer
@@ -208,3 +211,51 @@ async def test_admin_health_says_which_instance_leads_and_what_its_budget_did(
 
 async def _leads(app: App) -> bool:
     return workers_of(app).leader
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(url: str) -> AsyncIterator[str]:
+    """A database of its own on the test server (the test takes it away), dropped afterwards."""
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"newsbot_outage_{os.getpid()}"
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def take_away(url: str) -> None:
+    """The database stops accepting connections and drops the ones it has (an outage)."""
+    name = make_url(url).database
+    admin = create_async_engine(
+        make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            await connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+    finally:
+        await admin.dispose()
+
+
+async def test_with_the_database_away_a_command_still_gets_its_apology(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Replies take their slot from the database; when it is away they are paced in process."""
+    async with scratch_database(postgres_url) as url, FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, database={"url": url})
+        async with running_bot(raw):
+            tg.send_message(7001, "/help", user_id=7001)
+            await tg.wait_sent(7001, timeout=20)
+            await take_away(url)
+            tg.send_message(7001, "/list", user_id=7001)
+            apology = (await tg.wait_sent(7001, count=2, timeout=20))[1]
+    assert "something went wrong" in apology.text, apology.text

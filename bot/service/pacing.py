@@ -16,7 +16,8 @@ everyone else.
 Several instances of one bot share one budget (Telegram counts per token): given a `SendBudget`
 (the PostgreSQL store), the schedules and each chat's next slot live in the database and every
 instance takes its slots there; a group is then spaced evenly (`60 / group_per_minute` seconds)
-instead of counting a sliding minute. Without one (SQLite: one instance) all is in process.
+instead of counting a sliding minute. Without one (SQLite: one instance) all is in process, and
+while the database cannot be reached each instance paces its messages in process (and says so).
 
 A message the service paces and then hands to a messenger may meet a second gate on its way
 (`bot.tg.send_gate`, which paces what handlers send). `acquire` leaves a grant for the message in
@@ -27,14 +28,18 @@ a second slot, so a message is counted once whichever gates it passes.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from bot.errors import StoreError
 from bot.ops import metrics
 from bot.service.ports import SendBudget
+
+log = logging.getLogger(__name__)
 
 # Fraction of one global interval a late slot may catch up (less than 1 keeps windows exact).
 SLACK = 0.5
@@ -49,6 +54,8 @@ GROUP_WINDOW = 60.0
 PRUNE_AT = 10_000
 # Telegram's ceiling for a bot whose broadcasts pay (`allow_paid_broadcast`), messages a second.
 PAID_CEILING = 1000.0
+# Seconds between warnings that the shared budget is unreachable (messages are paced in process).
+UNSHARED_WARNING_INTERVAL = 60.0
 # Seconds a slot granted by `acquire` stays good for the message it was taken for (`admit`):
 # no longer than a shared slot may be late, so a message never leaves later than its slot allows.
 GRANT_TTL = LATE_FLOOR
@@ -118,6 +125,7 @@ class Pacer:
         self._free = _Schedule(limits.global_rate)
         self._paid = _Schedule(limits.paid_rate) if limits.paid_rate else self._free
         self._paused_until = 0.0
+        self._warned_at = float("-inf")
         self._chat_next: dict[int, float] = {}
         self._group_sent: dict[int, deque[float]] = {}
 
@@ -139,7 +147,10 @@ class Pacer:
         self._paused_until = max(self._paused_until, self._clock() + max(seconds, 0.0))
         metrics.BUDGET_THROTTLED.inc()
         if self._shared is not None:
-            await self._shared.pause_sending(seconds)
+            try:
+                await self._shared.pause_sending(seconds)
+            except StoreError as exc:
+                self._warn_unshared(exc)
 
     async def pause_left(self) -> float:
         """Seconds left of the pause every sender keeps: this instance's, or with a shared budget
@@ -156,16 +167,32 @@ class Pacer:
         broadcast and takes a slot of the paid schedule.
         """
         schedule = self._paid if paid else self._free
-        if self._shared is not None:
-            await self._acquire_shared(self._shared, chat_id, schedule)
+        if self._shared is None:
+            await self._acquire_local(chat_id, schedule)
         else:
-            if chat_id is not None:
-                await self._wait_until(self._reserve_chat(chat_id))
-            if schedule.interval:
-                async with schedule.lock:
-                    await self._take_slot(schedule)
+            try:
+                await self._acquire_shared(self._shared, chat_id, schedule)
+            except StoreError as exc:
+                # The database is away: pace this message in process rather than not send it
+                # (a reply telling the user the bot is in trouble must still get out).
+                self._warn_unshared(exc)
+                await self._acquire_local(chat_id, schedule)
         await self._wait_until(self._paused_until)
         _GRANT.set(_Grant(self, chat_id, self._clock()))
+
+    async def _acquire_local(self, chat_id: int | None, schedule: _Schedule) -> None:
+        if chat_id is not None:
+            await self._wait_until(self._reserve_chat(chat_id))
+        if schedule.interval:
+            async with schedule.lock:
+                await self._take_slot(schedule)
+
+    def _warn_unshared(self, exc: StoreError) -> None:
+        """Say (at most once a minute) that this instance paces alone for now."""
+        now = self._clock()
+        if now - self._warned_at >= UNSHARED_WARNING_INTERVAL:
+            self._warned_at = now
+            log.warning("shared sending budget unreachable, pacing in this process: %s", exc)
 
     async def admit(self, chat_id: int | None) -> bool:
         """Pace a message at the last gate before Telegram: use the slot this task was just
