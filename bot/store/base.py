@@ -52,10 +52,10 @@ class SQLBase:
             raise _store_error(exc) from exc
 
     @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads, with the same error mapping as `_begin`."""
+    async def _connect(self, engine: AsyncEngine | None = None) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (of `engine`, else the main pool), mapped like `_begin`."""
         try:
-            async with self._engine.connect() as connection:
+            async with (engine or self._engine).connect() as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise _store_error(exc) from exc
@@ -65,15 +65,9 @@ class SQLBase:
         """A connection for single statements on a send's path: on PostgreSQL each commits on
         its own without waiting for the WAL flush (`migrate.create_fast_engine` says what that
         risks); on SQLite, a transaction like any other."""
-        if self._fast_engine is None:
-            async with self._begin() as connection:
-                yield connection
-            return
-        try:
-            async with self._fast_engine.connect() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise _store_error(exc) from exc
+        context = self._begin() if self._fast_engine is None else self._connect(self._fast_engine)
+        async with context as connection:
+            yield connection
 
     @staticmethod
     def _now(now: datetime | None) -> datetime:
