@@ -247,3 +247,12 @@ async def test_with_the_shared_budget_unreachable_messages_are_paced_in_process(
     times = await send_all(fake, pacer, list(range(60)))
     assert min(times) >= 2.0
     assert max_in_window(times, 1.0) <= 30
+
+
+async def test_messages_held_back_by_a_pause_leave_one_chat_spaced_after_it() -> None:
+    fake = FakeTime()
+    limits = Limits(global_rate=None, per_chat_interval=1.0)
+    pacer = Pacer(limits, clock=fake.clock, sleep=fake.sleep)
+    await pacer.pause(5.0)
+    times = await send_all(fake, pacer, [7, 7, 7])
+    assert sorted(times) == [5.0, 6.0, 7.0]

@@ -165,6 +165,8 @@ async def test_a_pause_reported_before_any_slot_holds_for_every_bucket(
     await first.pause_sending(3.0)
     assert 2.5 < await second.sending_paused_for() <= 3.0
     assert await second.reserve_send_slot("paid", 0.001, 0.0) > time.time() + 2.5
+    # A chat's next message, too, waits for the pause to end before its interval counts.
+    assert 2.5 < await second.reserve_chat_slot(7, 1.0) <= 3.0
 
 
 @contextlib.asynccontextmanager

@@ -96,3 +96,22 @@ def test_the_chat_of_a_request_is_its_numeric_id_only() -> None:
     assert chat_of({"chat_id": "-100123"}) == -100123
     assert chat_of({"chat_id": "@channel"}) is None
     assert chat_of({"inline_message_id": "abc"}) is None
+
+
+async def test_the_parts_after_a_retried_reply_keep_the_per_chat_interval(tmp_path: Path) -> None:
+    """A reply sent again after a 429 leaves no slot behind for the next part to skip its own."""
+    async with FakeTelegram() as tg:
+        raw = bot_config(tg, tmp_path, telegram={"global_rate": 1000, "per_chat_interval": 0.5})
+        async with running_bot(raw) as app:
+            store = store_of(app)
+            await store.upsert_chat(7001, "private")
+            for i in range(50):
+                feed = await store.get_or_create_feed(
+                    f"https://feeds.example/{'section/' * 8}{i}.xml", f"A long feed title {i}"
+                )
+                await store.subscribe(7001, feed.id)
+            tg.retry_after(1, times=1, method="sendMessage", chat_id=7001)
+            tg.send_message(7001, "/list", user_id=7001)
+            parts = await tg.wait_sent(7001, count=2, timeout=20)
+    gaps = [b.at - a.at for a, b in itertools.pairwise(parts)]
+    assert min(gaps) >= 0.45, gaps

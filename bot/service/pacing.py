@@ -200,18 +200,21 @@ class Pacer:
         paced the message handles its 429s), False when the slot was taken here."""
         grant = _GRANT.get()
         _GRANT.set(None)
-        fresh = grant is not None and self._clock() - grant.at <= GRANT_TTL
-        if fresh and grant is not None and grant.pacer is self and grant.chat_id == chat_id:
+        if (
+            grant is not None
+            and grant.pacer is self
+            and grant.chat_id == chat_id
+            and self._clock() - grant.at <= GRANT_TTL
+        ):
             return True
         await self.acquire(chat_id)
-        _GRANT.set(None)
+        _GRANT.set(None)  # taken for this message: nothing is left for the next one to use
         return False
 
     async def _acquire_shared(
         self, shared: SendBudget, chat_id: int | None, schedule: _Schedule
     ) -> None:
-        interval = self._chat_interval(chat_id) if chat_id is not None else 0.0
-        if chat_id is not None and interval:
+        if chat_id is not None and (interval := self._chat_interval(chat_id)):
             await self._wait_for(await shared.reserve_chat_slot(chat_id, interval))
         if not schedule.interval:
             return
@@ -234,11 +237,14 @@ class Pacer:
         return self._limits.per_chat_interval
 
     def _reserve_chat(self, chat_id: int) -> float:
-        """Book the earliest time this chat may receive again and return it."""
+        """Book the earliest time this chat may receive again and return it.
+
+        Not before a 429 pause ends: messages held back by it must not leave the chat together.
+        """
         now = self._clock()
         if len(self._chat_next) > PRUNE_AT:
             self._prune(now)
-        at = max(now, self._chat_next.get(chat_id, 0.0))
+        at = max(now, self._chat_next.get(chat_id, 0.0), self._paused_until)
         if is_group(chat_id):
             sent = self._group_sent.setdefault(chat_id, deque(maxlen=self._limits.group_per_minute))
             if len(sent) == sent.maxlen:

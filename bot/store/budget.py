@@ -34,12 +34,15 @@ _TAKE_SLOT = text(
     RETURNING b.tat - :interval
     """
 )
+# Not before a pause ends (excluded.tat - interval is "now, or the pause's end if later"):
+# messages held back by a 429 must not leave the chat together when it is over.
 _TAKE_CHAT = text(
     """
     INSERT INTO send_budget_chats AS c (chat_id, tat)
-    VALUES (:chat, extract(epoch from clock_timestamp()) + :interval)
+    SELECT :chat, GREATEST(extract(epoch from clock_timestamp()), p.until) + :interval
+    FROM (SELECT COALESCE(max(paused_until), 0) AS until FROM send_budget) AS p
     ON CONFLICT (chat_id) DO UPDATE
-    SET tat = GREATEST(c.tat, extract(epoch from clock_timestamp())) + :interval
+    SET tat = GREATEST(c.tat, excluded.tat - :interval) + :interval
     RETURNING c.tat - :interval - extract(epoch from clock_timestamp())
     """
 )

@@ -103,4 +103,4 @@ class SendGate(BaseRateLimiter[None]):
                 if attempt == REPLY_ATTEMPTS:
                     raise
             attempt += 1
-            await pacer.acquire(chat)
+            await pacer.admit(chat)  # a slot of its own, leaving no grant behind
