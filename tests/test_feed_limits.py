@@ -3,8 +3,10 @@ entries per document, a poll that stops at known items, a private SQLite file.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from werkzeug import Response
 
 from bot.feeds.parse import parse_feed
 from bot.feeds.policy import KNOWN_RUN, MAX_ENTRIES
-from bot.store import open_store
+from bot.store import Store, open_store
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_poison_entries import poll_once
 
@@ -53,28 +55,39 @@ def test_a_huge_json_feed_gives_its_first_entries_only() -> None:
     assert len(parse_feed(body).entries) == MAX_ENTRIES
 
 
+@contextlib.asynccontextmanager
+async def polled_twice(
+    folder: Path, httpserver: HTTPServer, first: bytes, then: bytes
+) -> AsyncIterator[tuple[Store, int]]:
+    """A feed polled as `first` (the baseline: every entry recorded), then as `then`; the open
+    store and the feed's id."""
+    body = {"now": first}
+    httpserver.expect_request("/feed.xml").respond_with_handler(
+        lambda _request: Response(body["now"], content_type="text/xml")
+    )
+    url = httpserver.url_for("/feed.xml")
+    store = await open_store(f"sqlite+aiosqlite:///{folder / 'bot.db'}")
+    try:
+        async with FakeTelegram() as tg:
+            await poll_once(store, url, tg)
+            body["now"] = then
+            feed = await poll_once(store, url, tg)
+        yield store, feed.id
+    finally:
+        await store.aclose()
+
+
 async def test_a_poll_stops_looking_after_a_run_of_known_items(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     """An entry hidden behind more than KNOWN_RUN known ones is never looked at."""
     known = list(range(100, 100 - 3 * KNOWN_RUN, -1))
-    body = {"now": rss(known)}
-    httpserver.expect_request("/feed.xml").respond_with_handler(
-        lambda _request: Response(body["now"], content_type="text/xml")
-    )
-    url = httpserver.url_for("/feed.xml")
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    try:
-        async with FakeTelegram() as tg:
-            await poll_once(store, url, tg)  # baseline: every entry is recorded
-            # New at the top, and an old one never seen, after more than KNOWN_RUN known ones.
-            body["now"] = rss([101, *known[: KNOWN_RUN + 2], 5, *known[KNOWN_RUN + 2 :]])
-            feed = await poll_once(store, url, tg)
+    # New at the top, and an old one never seen, after more than KNOWN_RUN known ones.
+    then = rss([101, *known[: KNOWN_RUN + 2], 5, *known[KNOWN_RUN + 2 :]])
+    async with polled_twice(tmp_path, httpserver, rss(known), then) as (store, feed_id):
         # add_item stores only what is not there yet: a probe for "was it stored?"
-        new_was_stored = await store.add_item(feed.id, "n101") is None
-        hidden_was_stored = await store.add_item(feed.id, "n5") is None
-    finally:
-        await store.aclose()
+        new_was_stored = await store.add_item(feed_id, "n101") is None
+        hidden_was_stored = await store.add_item(feed_id, "n5") is None
     assert new_was_stored
     assert not hidden_was_stored
 
@@ -100,18 +113,7 @@ async def test_an_undated_feed_gets_its_new_entries_however_many_known_ones_it_l
     """Without dates the newest end is unknown: a new entry at the top of a long undated
     newest-first document is still found (the soak test's feeds lost every story past the 10th)."""
     known = list(range(100, 100 - 3 * KNOWN_RUN, -1))
-    body = {"now": rss(known, dated=False)}
-    httpserver.expect_request("/feed.xml").respond_with_handler(
-        lambda _request: Response(body["now"], content_type="text/xml")
-    )
-    url = httpserver.url_for("/feed.xml")
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    try:
-        async with FakeTelegram() as tg:
-            await poll_once(store, url, tg)  # baseline: every entry is recorded
-            body["now"] = rss([101, *known], dated=False)
-            feed = await poll_once(store, url, tg)
-        new_was_stored = await store.add_item(feed.id, "n101") is None
-    finally:
-        await store.aclose()
+    first, then = rss(known, dated=False), rss([101, *known], dated=False)
+    async with polled_twice(tmp_path, httpserver, first, then) as (store, feed_id):
+        new_was_stored = await store.add_item(feed_id, "n101") is None
     assert new_was_stored
